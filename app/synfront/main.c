@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synfront: SYN-flood front proxy.
+ *
+ *   synfront [EAL options] -- -c FILE [--check]
+ *
+ * Start-up runs the module steps of one table in order and unwinds the ones
+ * done in reverse on failure or at shutdown. The main lcore runs no packets:
+ * it waits for a signal (and, in later versions, serves the control plane).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "sf_conf.h"
+#include "sf_log.h"
+#include "sf_stats.h"
+#include "sf_steer.h"
+#include "worker.h"
+
+RTE_LOG_REGISTER(sf_app_logtype, synfront.app, INFO);
+
+struct app {
+	const char *conf_file;
+	bool check_only;
+	struct sf_conf conf;
+	unsigned int nb_workers;
+	struct sf_worker *workers;
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	struct sf_steer_port ports[SF_CONF_MAX_PORTS];
+	bool launched;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options] -- -c FILE [--check]\n"
+		"  -c, --config FILE   configuration (JSON, see docs/config.md)\n"
+		"      --check         validate the configuration, print every problem, exit 0/1\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          this text\n", prog);
+}
+
+/* Parse the application's own arguments (after "--"). @return 0, 1 to exit 0, -1 to exit 1. */
+static int app_args(struct app *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a->conf_file = optarg;
+			break;
+		case 'k':
+			a->check_only = true;
+			break;
+		case 'V':
+			printf("synfront %s\n", SF_VERSION);
+			return 1;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 1;
+		default:
+			usage(stderr, argv[0]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", argv[0], argv[optind]);
+		return -1;
+	}
+	if (a->conf_file == NULL) {
+		fprintf(stderr, "%s: -c FILE is required\n", argv[0]);
+		usage(stderr, argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int conf_load(struct app *a)
+{
+	static struct sf_conf_errors errs;
+	int ret = sf_conf_load(a->conf_file, &a->conf, &errs);
+
+	if (ret != 0) {
+		sf_conf_errors_print(&errs, a->conf_file, stderr);
+		fprintf(stderr, "%s: configuration refused (%u problem%s)\n", a->conf_file, errs.count,
+				errs.count == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- start-up steps, unwound in reverse ---- */
+
+static int step_pools_init(struct app *a)
+{
+	unsigned int lcore;
+	bool need[RTE_MAX_NUMA_NODES] = {false};
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		need[rte_lcore_to_socket_id(lcore)] = true;
+	for (uint16_t i = 0; i < a->conf.nb_ports; i++)
+		need[a->ports[i].socket] = true;
+	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+
+		if (!need[s])
+			continue;
+		snprintf(name, sizeof(name), "sf_mbuf_%u", s);
+		a->pools[s] = rte_pktmbuf_pool_create(name, a->conf.limits.mbufs,
+				a->conf.limits.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+		if (a->pools[s] == NULL) {
+			SF_LOG(app, ERR, "mbuf pool of %u on socket %u: %s (limits.mbufs; more memory: -m)",
+					a->conf.limits.mbufs, s, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	return 0;
+}
+
+static void step_pools_term(struct app *a)
+{
+	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		rte_mempool_free(a->pools[s]);
+		a->pools[s] = NULL;
+	}
+}
+
+static int step_ports_find(struct app *a)
+{
+	return sf_steer_ports_find(&a->conf, a->ports);
+}
+
+static int step_ports_start(struct app *a)
+{
+	return sf_steer_ports_start(&a->conf, a->ports, (uint16_t)a->nb_workers, a->pools);
+}
+
+static void step_ports_stop(struct app *a)
+{
+	sf_steer_ports_stop(&a->conf, a->ports);
+}
+
+static int step_workers_init(struct app *a)
+{
+	unsigned int lcore, i = 0;
+	int ret;
+
+	a->workers = rte_zmalloc("sf_workers", sizeof(*a->workers) * a->nb_workers, RTE_CACHE_LINE_SIZE);
+	if (a->workers == NULL)
+		return -ENOMEM;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct sf_worker *w = &a->workers[i];
+
+		w->lcore_id = lcore;
+		w->index = i++;
+		ret = sf_worker_setup(w, &a->conf, a->ports, a->pools[rte_lcore_to_socket_id(lcore)]);
+		if (ret != 0) {
+			SF_LOG(app, ERR, "worker %u: setup failed: %s", w->index, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void step_workers_term(struct app *a)
+{
+	if (a->workers == NULL)
+		return;
+	for (unsigned int i = 0; i < a->nb_workers; i++)
+		sf_worker_teardown(&a->workers[i]);
+	rte_free(a->workers);
+	a->workers = NULL;
+}
+
+static int step_workers_launch(struct app *a)
+{
+	sf_worker_quit = false;
+	for (unsigned int i = 0; i < a->nb_workers; i++) {
+		int ret = rte_eal_remote_launch(sf_worker_main, &a->workers[i], a->workers[i].lcore_id);
+
+		if (ret != 0) {
+			sf_worker_quit = true;
+			rte_eal_mp_wait_lcore();
+			return ret;
+		}
+	}
+	a->launched = true;
+	return 0;
+}
+
+static void step_workers_stop(struct app *a)
+{
+	sf_worker_quit = true;
+	rte_eal_mp_wait_lcore();
+	a->launched = false;
+}
+
+static const struct {
+	const char *name;
+	int (*init)(struct app *a);
+	void (*term)(struct app *a);
+} steps[] = {
+	{"ports",   step_ports_find,     NULL},
+	{"mempool", step_pools_init,     step_pools_term},
+	{"workers", step_workers_init,   step_workers_term},
+	{"ethdev",  step_ports_start,    step_ports_stop},
+	{"launch",  step_workers_launch, step_workers_stop},
+};
+
+static void steps_unwind(struct app *a, int done)
+{
+	while (done-- > 0)
+		if (steps[done].term != NULL)
+			steps[done].term(a);
+}
+
+int main(int argc, char **argv)
+{
+	static struct app a;
+	int sep, ret, done = 0;
+
+	/* The application's arguments follow "--"; --check needs no EAL at all. */
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	if (sep < argc) {
+		argv[sep] = argv[0];
+		ret = app_args(&a, argc - sep, &argv[sep]);
+	} else {
+		ret = app_args(&a, 1, argv);
+	}
+	if (ret != 0)
+		return ret > 0 ? 0 : 1;
+	if (conf_load(&a) != 0)
+		return 1;
+	if (a.check_only) {
+		printf("%s: configuration valid (%u port%s, %u service%s)\n", a.conf_file,
+				a.conf.nb_ports, a.conf.nb_ports == 1 ? "" : "s",
+				a.conf.nb_services, a.conf.nb_services == 1 ? "" : "s");
+		return 0;
+	}
+
+	ret = rte_eal_init(sep, argv);
+	if (ret < 0) {
+		fprintf(stderr, "synfront: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	sf_log_set_level((uint32_t)a.conf.log.level);
+	a.nb_workers = rte_lcore_count() - 1;
+	if (a.nb_workers == 0) {
+		SF_LOG(app, ERR, "no worker lcore: give at least two lcores (e.g. -l 0,1); "
+				"the main lcore runs no packets");
+		rte_eal_cleanup();
+		return 1;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (done = 0; done < (int)RTE_DIM(steps); done++) {
+		ret = steps[done].init(&a);
+		if (ret != 0) {
+			SF_LOG(app, ERR, "start-up step \"%s\" failed: %s", steps[done].name,
+					strerror(ret < 0 ? -ret : ret));
+			break;
+		}
+	}
+	if (done == (int)RTE_DIM(steps)) {
+		SF_LOG(app, NOTICE, "ready: %u worker%s, %u port%s, %u service%s", a.nb_workers,
+				a.nb_workers == 1 ? "" : "s", a.conf.nb_ports, a.conf.nb_ports == 1 ? "" : "s",
+				a.conf.nb_services, a.conf.nb_services == 1 ? "" : "s");
+		while (!got_signal) {
+			struct timespec ts = {0, 50 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+		SF_LOG(app, NOTICE, "signal %d: shutting down", (int)got_signal);
+		ret = 0;
+	}
+	steps_unwind(&a, done);
+	printf("synfront: final counters\n");
+	sf_stats_print(stdout, 0);
+	fflush(stdout);
+	rte_eal_cleanup();
+	return ret == 0 ? 0 : 1;
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop, in the style of l3fwd's em_main_loop: burst RX from this
+ * worker's queue on every port, parse, dispatch, buffered TX flushed every pass,
+ * neighbour ageing on a coarse period. Nothing here allocates memory (mbufs come
+ * from the pool's per-lcore cache), locks, or logs per packet.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "sf_log.h"
+#include "sf_pkt.h"
+#include "worker.h"
+
+#define SF_BURST_MAX 64
+
+extern int sf_app_logtype;
+
+volatile bool sf_worker_quit;
+
+static void tx_drop_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+{
+	struct sf_worker *w = userdata;
+
+	rte_pktmbuf_free_bulk(unsent, count);
+	sf_stats_add(w->st, SF_STAT_tx_dropped, count);
+}
+
+static inline void worker_tx(struct sf_worker *w, struct sf_worker_port *wp, struct rte_mbuf *m)
+{
+	uint16_t sent = rte_eth_tx_buffer(wp->port_id, wp->queue, wp->txb, m);
+
+	sf_stats_add(w->st, SF_STAT_tx_packets, sent);
+}
+
+static inline void worker_drop(struct sf_worker *w, struct rte_mbuf *m, enum sf_stat_id why)
+{
+	sf_stats_inc(w->st, why);
+	rte_pktmbuf_free(m);
+}
+
+/* Next hop towards @p dst out of port @p pidx: on-link, the gateway, or 0 (none). */
+static uint32_t worker_next_hop(const struct sf_worker *w, uint16_t pidx, uint32_t dst)
+{
+	const struct sf_conf_port *cp = &w->conf->ports[pidx];
+	uint32_t mask = rte_cpu_to_be_32(~0u << (32 - cp->prefix_len));
+
+	if (((dst ^ cp->addr) & mask) == 0)
+		return dst;
+	return cp->gateway;
+}
+
+static void worker_arp_request(struct sf_worker *w, uint16_t pidx, uint32_t target)
+{
+	struct sf_worker_port *wp = &w->ports[pidx];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+	if (m == NULL) {
+		sf_stats_inc(w->st, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	if (sf_neigh_arp_request(m, &wp->mac, wp->addr, target) != 0) {
+		worker_drop(w, m, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	sf_stats_inc(w->st, SF_STAT_arp_request_sent);
+	worker_tx(w, wp, m);
+}
+
+/* Start resolving @p dst's next hop on port @p pidx (no packet waiting). */
+static void worker_neigh_warm(struct sf_worker *w, uint16_t pidx, uint32_t dst, uint64_t now)
+{
+	struct rte_ether_addr mac;
+	struct rte_mbuf *dropped;
+	uint32_t nh = worker_next_hop(w, pidx, dst);
+
+	if (nh == 0)
+		return;
+	if (sf_neigh_resolve(w->neigh, pidx, nh, NULL, now, &mac, &dropped) == SF_NEIGH_SEND_REQUEST)
+		worker_arp_request(w, pidx, nh);
+}
+
+static void worker_neigh_event(enum sf_neigh_event ev, uint16_t port, uint32_t addr,
+		struct rte_mbuf *held, void *arg)
+{
+	struct sf_worker *w = arg;
+
+	switch (ev) {
+	case SF_NEIGH_EV_RETRY:
+		worker_arp_request(w, port, addr);
+		break;
+	case SF_NEIGH_EV_FAILED:
+		sf_stats_inc(w->st, SF_STAT_arp_resolve_failed);
+		if (held != NULL)
+			worker_drop(w, held, SF_STAT_neigh_hold_dropped);
+		SF_LOG_RATELIMIT(app, NOTICE, "worker %u: port %s: " SF_IPV4_FMT " does not answer ARP",
+				w->index, w->conf->ports[port].name, SF_IPV4_BYTES(addr));
+		break;
+	case SF_NEIGH_EV_EXPIRED:
+		sf_stats_inc(w->st, SF_STAT_neigh_expired);
+		break;
+	}
+}
+
+static void worker_arp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi, uint64_t now)
+{
+	struct sf_worker_port *wp = &w->ports[pidx];
+	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l2_len);
+	struct rte_ether_addr sha = arp->arp_data.arp_sha;
+	bool for_us = sf_conf_owns_addr(w->conf, pidx, pi->dst);
+	struct rte_mbuf *held = NULL;
+
+	if (pi->arp_op != RTE_ARP_OP_REQUEST && pi->arp_op != RTE_ARP_OP_REPLY) {
+		worker_drop(w, m, SF_STAT_drop_arp_op);
+		return;
+	}
+	/* RFC 826: update a known sender whatever the target; add it when it asks us. */
+	if (pi->src != 0 && rte_is_unicast_ether_addr(&sha) &&
+	    sf_neigh_learn(w->neigh, pidx, pi->src, &sha, for_us && pi->arp_op == RTE_ARP_OP_REQUEST,
+			now, &held)) {
+		sf_stats_inc(w->st, SF_STAT_neigh_learned);
+		if (held != NULL) {
+			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(held, struct rte_ether_hdr *);
+
+			eth->dst_addr = sha;
+			worker_tx(w, wp, held);
+		}
+	}
+	if (pi->arp_op == RTE_ARP_OP_REPLY) {
+		worker_drop(w, m, SF_STAT_arp_reply_rcvd);
+		return;
+	}
+	if (!for_us) {
+		worker_drop(w, m, SF_STAT_drop_arp_not_ours);
+		return;
+	}
+	sf_stats_inc(w->st, SF_STAT_arp_request_rcvd);
+	sf_neigh_arp_reply(m, pi->l2_len, &wp->mac);
+	sf_stats_inc(w->st, SF_STAT_arp_reply_sent);
+	worker_tx(w, wp, m);
+}
+
+static void worker_icmp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi)
+{
+	if (!sf_conf_owns_addr(w->conf, pidx, pi->dst)) {
+		worker_drop(w, m, SF_STAT_drop_not_ours);
+		return;
+	}
+	if (pi->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || pi->icmp_code != 0) {
+		worker_drop(w, m, SF_STAT_drop_icmp_other);
+		return;
+	}
+	sf_stats_inc(w->st, SF_STAT_icmp_echo_rcvd);
+	sf_neigh_icmp_echo_reply(m, pi->l2_len, pi->l3_len);
+	sf_stats_inc(w->st, SF_STAT_icmp_echo_reply_sent);
+	worker_tx(w, &w->ports[pidx], m);
+}
+
+/* Checksum flags for the parser from what the device verified. */
+static inline unsigned int pkt_flags_from_mbuf(const struct sf_worker_port *wp,
+		const struct rte_mbuf *m)
+{
+	unsigned int f = 0;
+
+	if (wp->pkt_flags == 0)
+		return 0;
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		f |= SF_PKT_F_IP_CKSUM_GOOD;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		f |= SF_PKT_F_L4_CKSUM_GOOD;
+	return f;
+}
+
+static void worker_pkt(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m, uint64_t now)
+{
+	struct sf_worker_port *wp = &w->ports[pidx];
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct sf_pkt_info pi;
+	enum sf_pkt_verdict v;
+
+	if (rte_pktmbuf_data_len(m) >= sizeof(*eth) && rte_is_unicast_ether_addr(&eth->dst_addr) &&
+	    !rte_is_same_ether_addr(&eth->dst_addr, &wp->mac)) {
+		worker_drop(w, m, SF_STAT_drop_eth_not_ours);
+		return;
+	}
+	v = sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+			pkt_flags_from_mbuf(wp, m), &pi);
+	if (unlikely(v != SF_PKT_OK)) {
+		worker_drop(w, m, SF_STAT_PKT_DROP(v));
+		return;
+	}
+	switch (pi.type) {
+	case SF_PKT_TYPE_ARP:
+		worker_arp_rcv(w, pidx, m, &pi, now);
+		break;
+	case SF_PKT_TYPE_ICMP:
+		worker_icmp_rcv(w, pidx, m, &pi);
+		break;
+	case SF_PKT_TYPE_TCP:
+		if (sf_conf_owns_addr(w->conf, pidx, pi.dst))
+			worker_drop(w, m, SF_STAT_drop_tcp_no_handler);
+		else
+			worker_drop(w, m, SF_STAT_drop_not_ours);
+		break;
+	default:
+		worker_drop(w, m, SF_STAT_drop_not_ours);
+		break;
+	}
+}
+
+int sf_worker_main(void *arg)
+{
+	struct sf_worker *w = arg;
+	struct rte_mbuf *pkts[SF_BURST_MAX];
+	const uint16_t burst = RTE_MIN(w->conf->limits.burst, SF_BURST_MAX);
+	uint64_t now = rte_rdtsc(), next_age = now + w->neigh_period;
+
+	SF_LOG(app, INFO, "worker %u running on lcore %u", w->index, w->lcore_id);
+	for (uint16_t s = 0; s < w->conf->nb_services; s++) {
+		const struct sf_conf_service *sv = &w->conf->services[s];
+
+		for (uint16_t b = 0; b < sv->nb_backends; b++)
+			worker_neigh_warm(w, sv->backend_port, sv->backends[b].addr, now);
+	}
+
+	while (!sf_worker_quit) {
+		now = rte_rdtsc();
+		for (uint16_t p = 0; p < w->nb_ports; p++) {
+			struct sf_worker_port *wp = &w->ports[p];
+			uint16_t n = rte_eth_rx_burst(wp->port_id, wp->queue, pkts, burst);
+			uint64_t bytes = 0;
+
+			if (n == 0)
+				continue;
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				bytes += rte_pktmbuf_pkt_len(pkts[i]);
+				worker_pkt(w, p, pkts[i], now);
+			}
+			sf_stats_add(w->st, SF_STAT_rx_packets, n);
+			sf_stats_add(w->st, SF_STAT_rx_bytes, bytes);
+		}
+		for (uint16_t p = 0; p < w->nb_ports; p++) {
+			struct sf_worker_port *wp = &w->ports[p];
+
+			sf_stats_add(w->st, SF_STAT_tx_packets,
+					rte_eth_tx_buffer_flush(wp->port_id, wp->queue, wp->txb));
+		}
+		if (unlikely((int64_t)(now - next_age) >= 0)) {
+			sf_neigh_age(w->neigh, now, worker_neigh_event, w);
+			next_age = now + w->neigh_period;
+		}
+	}
+	return 0;
+}
+
+int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
+		const struct sf_steer_port *ports, struct rte_mempool *pool)
+{
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	struct sf_neigh_params np = {
+		.size = 1024,
+		.retries = conf->neigh.retries,
+		.socket = socket,
+	};
+
+	w->conf = conf;
+	w->pool = pool;
+	w->st = &sf_stats[w->lcore_id];
+	w->tsc_hz = rte_get_tsc_hz();
+	w->neigh_period = w->tsc_hz / 100;
+	np.reachable_tsc = w->tsc_hz / 1000 * conf->neigh.reachable_ms;
+	np.retry_tsc = w->tsc_hz / 1000 * conf->neigh.retry_ms;
+	w->neigh = sf_neigh_create(&np);
+	if (w->neigh == NULL)
+		return -rte_errno;
+	for (uint16_t i = 0; i < conf->neigh.nb_static; i++) {
+		const struct sf_conf_neigh_static *ns = &conf->neigh.statics[i];
+
+		if (sf_neigh_static_add(w->neigh, ns->port, ns->addr,
+				(const struct rte_ether_addr *)ns->mac) != 0)
+			return -ENOSPC;
+	}
+	w->nb_ports = conf->nb_ports;
+	for (uint16_t p = 0; p < conf->nb_ports; p++) {
+		struct sf_worker_port *wp = &w->ports[p];
+
+		wp->port_id = ports[p].port_id;
+		wp->queue = (uint16_t)w->index;
+		wp->mac = ports[p].mac;
+		wp->addr = conf->ports[p].addr;
+		wp->pkt_flags = ports[p].rx_offload_cksum ? 1 : 0;
+		wp->txb = rte_zmalloc_socket("sf_txb", RTE_ETH_TX_BUFFER_SIZE(SF_BURST_MAX), 0, socket);
+		if (wp->txb == NULL)
+			return -ENOMEM;
+		rte_eth_tx_buffer_init(wp->txb, RTE_MIN(conf->limits.burst, SF_BURST_MAX));
+		rte_eth_tx_buffer_set_err_callback(wp->txb, tx_drop_cb, w);
+	}
+	return 0;
+}
+
+void sf_worker_teardown(struct sf_worker *w)
+{
+	for (uint16_t p = 0; p < w->nb_ports; p++) {
+		if (w->ports[p].txb != NULL) {
+			/* Ports are stopped by now: free what is still buffered. */
+			rte_pktmbuf_free_bulk(w->ports[p].txb->pkts, w->ports[p].txb->length);
+			rte_free(w->ports[p].txb);
+			w->ports[p].txb = NULL;
+		}
+	}
+	sf_neigh_free(w->neigh);
+	w->neigh = NULL;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcore context: everything one worker touches, owned by it alone.
+ */
+#ifndef SF_WORKER_H
+#define SF_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "sf_conf.h"
+#include "sf_neigh.h"
+#include "sf_stats.h"
+#include "sf_steer.h"
+
+/** A configured port as a worker sees it. */
+struct sf_worker_port {
+	uint16_t port_id;
+	uint16_t queue;                       /**< this worker's RX/TX queue on the port */
+	unsigned int pkt_flags;               /**< SF_PKT_F_* the device's RX offloads give */
+	struct rte_ether_addr mac;
+	uint32_t addr;                        /**< port address, network order */
+	struct rte_eth_dev_tx_buffer *txb;
+};
+
+struct sf_worker {
+	unsigned int lcore_id;
+	unsigned int index;                   /**< 0 .. nb_workers-1, also the queue id */
+	uint16_t nb_ports;
+	struct sf_worker_port ports[SF_CONF_MAX_PORTS];
+	struct sf_stats_lcore *st;
+	struct sf_neigh *neigh;
+	struct rte_mempool *pool;             /**< for packets the worker originates (ARP requests) */
+	const struct sf_conf *conf;
+	uint64_t tsc_hz;
+	uint64_t neigh_period;                /**< TSC between neighbour table ageing passes */
+} __rte_cache_aligned;
+
+/** Set by the main lcore to stop every worker. */
+extern volatile bool sf_worker_quit;
+
+/** Allocate the per-worker state (TX buffers, neighbour table). @return 0 or -errno */
+int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
+		const struct sf_steer_port *ports, struct rte_mempool *pool);
+
+/** Free what sf_worker_setup() allocated. */
+void sf_worker_teardown(struct sf_worker *w);
+
+/** Worker main loop, run by rte_eal_remote_launch(); returns when sf_worker_quit is set. */
+int sf_worker_main(void *arg);
+
+#endif /* SF_WORKER_H */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Counters: one X-macro list names each counter once for the code, the JSON,
+ * the final report and docs/counters.md, so no output drifts from another.
+ *
+ * Each worker lcore owns one cache-aligned block and is its only writer
+ * (plain increments, no atomics). Readers on other lcores sum the blocks with
+ * relaxed atomic loads. Counters only go up; gauges live elsewhere.
+ */
+#ifndef SF_STATS_H
+#define SF_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+#include "sf_pkt.h"
+
+/** X(name, description): the appliance's counters, in report order. */
+#define SF_STATS_CORE_LIST(X) \
+	X(rx_packets,            "packets received on all ports") \
+	X(rx_bytes,              "bytes received on all ports") \
+	X(tx_packets,            "packets transmitted on all ports") \
+	X(tx_dropped,            "packets the TX queue refused (ring full) and were freed") \
+	X(arp_request_rcvd,      "ARP requests for an owned address") \
+	X(arp_reply_sent,        "ARP replies sent for owned addresses") \
+	X(arp_reply_rcvd,        "ARP replies received") \
+	X(arp_request_sent,      "ARP requests sent to resolve a neighbour") \
+	X(arp_resolve_failed,    "neighbours that did not answer every ARP retry") \
+	X(neigh_learned,         "neighbour entries created or refreshed from ARP") \
+	X(neigh_expired,         "learnt neighbour entries aged out") \
+	X(neigh_hold_dropped,    "packets waiting for ARP resolution that were dropped") \
+	X(icmp_echo_rcvd,        "ICMP echo requests for an owned address") \
+	X(icmp_echo_reply_sent,  "ICMP echo replies sent") \
+	X(drop_eth_not_ours,     "unicast frames addressed to another MAC") \
+	X(drop_arp_op,           "ARP operation neither request nor reply") \
+	X(drop_arp_not_ours,     "ARP requests for an address the appliance does not own") \
+	X(drop_not_ours,         "IPv4 packets to an address the appliance does not own") \
+	X(drop_icmp_other,       "ICMP other than echo request to an owned address") \
+	X(drop_tcp_no_handler,   "TCP to an owned address with no service handling it yet") \
+	X(drop_no_mbuf,          "packets the appliance could not originate: mbuf pool empty")
+
+enum sf_stat_id {
+#define SF_STATS_X_ENUM(n, d) SF_STAT_##n,
+	SF_STATS_CORE_LIST(SF_STATS_X_ENUM)
+#undef SF_STATS_X_ENUM
+	SF_STAT_PKT_DROP_BASE,  /**< first of the parser's drop reasons, in SF_PKT_DROP_LIST order */
+	SF_STAT_MAX = SF_STAT_PKT_DROP_BASE + SF_PKT_DROP_MAX - 1
+};
+
+/** Counter id of a parser drop reason (v != SF_PKT_OK). */
+#define SF_STAT_PKT_DROP(v) ((enum sf_stat_id)(SF_STAT_PKT_DROP_BASE + (v) - 1))
+
+struct sf_stats_lcore {
+	uint64_t v[SF_STAT_MAX];
+} __rte_cache_aligned;
+
+/** Per-lcore blocks; index by rte_lcore_id(). */
+extern struct sf_stats_lcore sf_stats[RTE_MAX_LCORE];
+
+static __rte_always_inline void
+sf_stats_inc(struct sf_stats_lcore *s, enum sf_stat_id id)
+{
+	s->v[id]++;
+}
+
+static __rte_always_inline void
+sf_stats_add(struct sf_stats_lcore *s, enum sf_stat_id id, uint64_t n)
+{
+	s->v[id] += n;
+}
+
+/** @return the JSON/report name of a counter ("rx_packets", "drop_ip_checksum", ...). */
+const char *sf_stats_name(enum sf_stat_id id);
+
+/** @return the one-line description of a counter. */
+const char *sf_stats_desc(enum sf_stat_id id);
+
+/** Read one lcore's counter with a relaxed atomic load (safe from any thread). */
+uint64_t sf_stats_read(unsigned int lcore, enum sf_stat_id id);
+
+/** Sum every lcore's block into @p out (relaxed loads). */
+void sf_stats_sum(struct sf_stats_lcore *out);
+
+/** Print the summed counters, "name value" a line, skipping zeros unless @p all. */
+void sf_stats_print(FILE *f, int all);
+
+#endif /* SF_STATS_H */
