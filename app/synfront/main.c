@@ -56,6 +56,7 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [EAL options] -- -c FILE [--check]\n"
 		"  -c, --config FILE   configuration (JSON, see docs/config.md)\n"
 		"      --check         validate the configuration, print every problem, exit 0/1\n"
+		"      --counters      list every counter with its meaning (markdown table) and exit\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          this text\n", prog);
 }
@@ -66,6 +67,7 @@ static int app_args(struct app *a, int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, 'k'},
+		{"counters", no_argument, NULL, 'C'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -81,6 +83,11 @@ static int app_args(struct app *a, int argc, char **argv)
 		case 'k':
 			a->check_only = true;
 			break;
+		case 'C':
+			printf("| counter | meaning |\n|---|---|\n");
+			for (unsigned int id = 0; id < SF_STAT_MAX; id++)
+				printf("| `%s` | %s |\n", sf_stats_name(id), sf_stats_desc(id));
+			return 1;
 		case 'V':
 			printf("synfront %s\n", SF_VERSION);
 			return 1;

@@ -45,6 +45,11 @@ int sf_steer_ports_find(const struct sf_conf *conf, struct sf_steer_port *ports)
 			return -EEXIST;
 		}
 		ports[i].port_id = pid;
+		ret = rte_eth_macaddr_get(pid, &ports[i].mac);
+		if (ret != 0) {
+			SF_LOG(steer, ERR, "port %s: cannot read MAC address: %s", cp->name, strerror(-ret));
+			return ret;
+		}
 		ports[i].socket = rte_eth_dev_socket_id(pid);
 		if (ports[i].socket < 0)
 			ports[i].socket = 0;
@@ -94,9 +99,6 @@ static int port_start(const struct sf_conf_port *cp, struct sf_steer_port *p, ui
 		if (ret != 0)
 			return ret;
 	}
-	ret = rte_eth_macaddr_get(p->port_id, &p->mac);
-	if (ret != 0)
-		return ret;
 	if (cp->promiscuous && (ret = rte_eth_promiscuous_enable(p->port_id)) != 0)
 		return ret;
 	ret = rte_eth_dev_start(p->port_id);

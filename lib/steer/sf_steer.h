@@ -37,7 +37,7 @@ extern uint8_t sf_steer_port_map[RTE_MAX_ETHPORTS];
  * Find (or hot-plug) the device of every configured port. Does not start anything;
  * lets the caller learn each port's socket before creating mempools.
  *
- * @param ports  filled, one per conf->ports entry (port_id, socket)
+ * @param ports  filled, one per conf->ports entry (port_id, socket, mac)
  * @return 0, or -ENODEV naming the missing device in the log
  */
 int sf_steer_ports_find(const struct sf_conf *conf, struct sf_steer_port *ports);

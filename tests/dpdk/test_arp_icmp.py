@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 from scapy.all import ARP, ICMP, IP, TCP, Ether, Raw, rdpcap, wrpcap  # noqa: E402
 
@@ -44,7 +45,6 @@ def run(binary, tmp, name, frames):
     app = sfrun.Appliance(binary, eal, os.path.join(tmp, "conf.json"), os.path.join(tmp, name + ".log"))
     if not app.start():
         return None, []
-    import time
     time.sleep(1.5)  # the pcap is replayed at once; leave time for ARP retries too
     counters = app.stop()
     print(app.output)
@@ -82,6 +82,7 @@ def main():
     c.eq(sorted(p[ARP].psrc for p in replies), sorted([VIP, PORT_IP, SRC_IP]),
          "ARP replies for VIP, port and source address, none for others")
     port_mac = replies[0][ARP].hwsrc if replies else None
+    c.check(port_mac not in (None, "00:00:00:00:00:00"), f"port MAC is the device's ({port_mac})")
     for p in replies:
         c.check(p[Ether].dst == CLIENT_MAC and p[ARP].hwdst == CLIENT_MAC and p[ARP].pdst == CLIENT_IP,
                 f"reply for {p[ARP].psrc} addressed to the asker")

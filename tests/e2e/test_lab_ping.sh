@@ -14,7 +14,7 @@ check "ping source address 198.18.1.100 from sfb" sfb ping -c2 -i0.2 -W1 198.18.
 check_not "no ARP answer for 198.18.0.77 (not owned)" sfc arping -c2 -w2 -I eth0 198.18.0.77
 check_not "no ping answer for 198.18.0.77 (not owned)" sfc ping -c2 -i0.2 -W1 198.18.0.77
 check_not "VIP not answered on the backend side" sfb arping -c2 -w2 -I eth0 198.18.0.100
-mac_vip=$(sfc ip neigh show 198.18.0.100 | awk '{print $3}')
+mac_vip=$(sfc ip neigh show 198.18.0.100 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
 mac_port=$(cat /sys/class/net/sfc0/address)
 if [ "$mac_vip" = "$mac_port" ]; then ok "VIP resolves to synfront's client port MAC ($mac_port)"; else fail "VIP MAC $mac_vip, want $mac_port"; fi
 # synfront asked for the backend's MAC at start: the backend learnt synfront's address.
