@@ -25,7 +25,9 @@
 #include <rte_mbuf.h>
 
 #include "sf_conf.h"
+#include "sf_cookie.h"
 #include "sf_log.h"
+#include "sf_splice.h"
 #include "sf_stats.h"
 #include "sf_steer.h"
 #include "worker.h"
@@ -40,6 +42,9 @@ struct app {
 	struct sf_worker *workers;
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct sf_steer_port ports[SF_CONF_MAX_PORTS];
+	struct sf_splice_tables *tables;
+	struct sf_cookie_ctx *cookie;
+	uint64_t next_rotate_ms;
 	bool launched;
 };
 
@@ -176,6 +181,62 @@ static void step_ports_stop(struct app *a)
 	sf_steer_ports_stop(&a->conf, a->ports);
 }
 
+static int step_tables_init(struct app *a)
+{
+	a->tables = sf_splice_tables_create(&a->conf);
+	return a->tables == NULL ? -rte_errno : 0;
+}
+
+static void step_tables_term(struct app *a)
+{
+	sf_splice_tables_free(a->tables);
+	a->tables = NULL;
+}
+
+static int step_cookie_init(struct app *a)
+{
+	struct sf_cookie_params p = {
+		.max_age_ms = a->conf.cookies.max_age_ms,
+		.flags = a->conf.cookies.timestamps ? 0 : SF_COOKIE_F_NO_TS,
+		.key_file = a->conf.cookies.key_file,
+	};
+
+	a->cookie = sf_cookie_ctx_create(&p);
+	if (a->cookie == NULL) {
+		SF_LOG(app, ERR, "cookies: %s%s%s", rte_strerror(rte_errno),
+				p.key_file[0] ? " (cookies.key_file " : "", p.key_file[0] ? p.key_file : "");
+		if (p.key_file[0])
+			SF_LOG(app, ERR, "cookies.key_file must hold one key of 32 hex digits");
+		return -rte_errno;
+	}
+	a->next_rotate_ms = sf_cookie_now_ms() + a->conf.cookies.rotate_interval_ms;
+	return 0;
+}
+
+static void step_cookie_term(struct app *a)
+{
+	sf_cookie_ctx_free(a->cookie);
+	a->cookie = NULL;
+}
+
+/* Main lcore, periodically: rotate the cookie key (hitless; see lib/cookie). */
+static void cookie_tick(struct app *a)
+{
+	uint64_t now = sf_cookie_now_ms();
+	int ret;
+
+	if (now < a->next_rotate_ms)
+		return;
+	ret = sf_cookie_key_rotate(a->cookie, now);
+	if (ret == -EBUSY) {
+		a->next_rotate_ms = now + 1000;
+		return;
+	}
+	if (ret != 0)
+		SF_LOG(app, WARNING, "cookie key rotation failed: %s; the current key stays", strerror(-ret));
+	a->next_rotate_ms = now + a->conf.cookies.rotate_interval_ms;
+}
+
 static int step_workers_init(struct app *a)
 {
 	unsigned int lcore, i = 0;
@@ -189,7 +250,8 @@ static int step_workers_init(struct app *a)
 
 		w->lcore_id = lcore;
 		w->index = i++;
-		ret = sf_worker_setup(w, &a->conf, a->ports, a->pools[rte_lcore_to_socket_id(lcore)]);
+		ret = sf_worker_setup(w, &a->conf, a->ports, a->pools[rte_lcore_to_socket_id(lcore)],
+				a->tables, a->cookie);
 		if (ret != 0) {
 			SF_LOG(app, ERR, "worker %u: setup failed: %s", w->index, strerror(-ret));
 			return ret;
@@ -238,6 +300,8 @@ static const struct {
 } steps[] = {
 	{"ports",   step_ports_find,     NULL},
 	{"mempool", step_pools_init,     step_pools_term},
+	{"tables",  step_tables_init,    step_tables_term},
+	{"cookie",  step_cookie_init,    step_cookie_term},
 	{"workers", step_workers_init,   step_workers_term},
 	{"ethdev",  step_ports_start,    step_ports_stop},
 	{"launch",  step_workers_launch, step_workers_stop},
@@ -307,6 +371,7 @@ int main(int argc, char **argv)
 			struct timespec ts = {0, 50 * 1000 * 1000};
 
 			nanosleep(&ts, NULL);
+			cookie_tick(&a);
 		}
 		SF_LOG(app, NOTICE, "signal %d: shutting down", (int)got_signal);
 		ret = 0;

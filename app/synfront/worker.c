@@ -17,9 +17,8 @@
 
 #include "sf_log.h"
 #include "sf_pkt.h"
+#include "sf_splice_dp.h"
 #include "worker.h"
-
-#define SF_BURST_MAX 64
 
 extern int sf_app_logtype;
 
@@ -115,7 +114,7 @@ static void worker_arp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *
 	struct sf_worker_port *wp = &w->ports[pidx];
 	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l2_len);
 	struct rte_ether_addr sha = arp->arp_data.arp_sha;
-	bool for_us = sf_conf_owns_addr(w->conf, pidx, pi->dst);
+	bool for_us = sf_splice_addr_owned(w->tables, pidx, pi->dst);
 	struct rte_mbuf *held = NULL;
 
 	if (pi->arp_op != RTE_ARP_OP_REQUEST && pi->arp_op != RTE_ARP_OP_REPLY) {
@@ -151,7 +150,7 @@ static void worker_arp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *
 static void worker_icmp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
 		const struct sf_pkt_info *pi)
 {
-	if (!sf_conf_owns_addr(w->conf, pidx, pi->dst)) {
+	if (!sf_splice_addr_owned(w->tables, pidx, pi->dst)) {
 		worker_drop(w, m, SF_STAT_drop_not_ours);
 		return;
 	}
@@ -180,92 +179,175 @@ static inline unsigned int pkt_flags_from_mbuf(const struct sf_worker_port *wp,
 	return f;
 }
 
-static void worker_pkt(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m, uint64_t now)
+/* Parser drops of SYN+FIN / SYN+RST are counted as the SYN drops operators look for. */
+static inline enum sf_stat_id parse_drop_counter(enum sf_pkt_verdict v, const struct sf_pkt_info *pi)
 {
-	struct sf_worker_port *wp = &w->ports[pidx];
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct sf_pkt_info pi;
-	enum sf_pkt_verdict v;
+	if (v == SF_PKT_DROP_tcp_bad_flags && (pi->tcp_flags & SF_TCP_SYN)) {
+		if (pi->tcp_flags & SF_TCP_RST)
+			return SF_STAT_syn_dropped_synrst;
+		if (pi->tcp_flags & SF_TCP_FIN)
+			return SF_STAT_syn_dropped_synfin;
+	}
+	return SF_STAT_PKT_DROP(v);
+}
 
-	if (rte_pktmbuf_data_len(m) >= sizeof(*eth) && rte_is_unicast_ether_addr(&eth->dst_addr) &&
-	    !rte_is_same_ether_addr(&eth->dst_addr, &wp->mac)) {
-		worker_drop(w, m, SF_STAT_drop_eth_not_ours);
-		return;
-	}
-	v = sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-			pkt_flags_from_mbuf(wp, m), &pi);
-	if (unlikely(v != SF_PKT_OK)) {
-		worker_drop(w, m, SF_STAT_PKT_DROP(v));
-		return;
-	}
-	switch (pi.type) {
-	case SF_PKT_TYPE_ARP:
-		worker_arp_rcv(w, pidx, m, &pi, now);
-		break;
-	case SF_PKT_TYPE_ICMP:
-		worker_icmp_rcv(w, pidx, m, &pi);
-		break;
-	case SF_PKT_TYPE_TCP:
-		if (sf_conf_owns_addr(w->conf, pidx, pi.dst))
-			worker_drop(w, m, SF_STAT_drop_tcp_no_handler);
-		else
+/* TCP batches of one burst, handed to the splice together so cookies are hashed per burst. */
+struct tcp_batch {
+	unsigned int nb_syn, nb_ack;
+	struct rte_mbuf *syn[SF_SPLICE_BURST_MAX];
+	const struct sf_pkt_info *syn_pi[SF_SPLICE_BURST_MAX];
+	const struct sf_splice_svc *syn_svc[SF_SPLICE_BURST_MAX];
+	struct rte_mbuf *ack[SF_SPLICE_BURST_MAX];
+	const struct sf_pkt_info *ack_pi[SF_SPLICE_BURST_MAX];
+};
+
+static inline void worker_tcp_classify(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi, struct tcp_batch *b, struct rte_mbuf **tx, unsigned int *nb_tx)
+{
+	const struct sf_splice_svc *svc = sf_splice_svc_lookup(w->tables, pi->dst, pi->dport);
+	uint8_t f = pi->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST);
+
+	if (unlikely(svc == NULL || svc->port != pidx)) {
+		if (!sf_splice_addr_owned(w->tables, pidx, pi->dst))
 			worker_drop(w, m, SF_STAT_drop_not_ours);
-		break;
-	default:
-		worker_drop(w, m, SF_STAT_drop_not_ours);
-		break;
+		else if (f == SF_TCP_SYN)
+			sf_splice_no_service(&w->splice, m, pi, tx, nb_tx);
+		else
+			worker_drop(w, m, SF_STAT_drop_tcp_no_conn);
+		return;
+	}
+	if (f == SF_TCP_SYN) {
+		b->syn[b->nb_syn] = m;
+		b->syn_pi[b->nb_syn] = pi;
+		b->syn_svc[b->nb_syn++] = svc;
+	} else if (f == SF_TCP_ACK) {
+		b->ack[b->nb_ack] = m;
+		b->ack_pi[b->nb_ack++] = pi;
+	} else {
+		worker_drop(w, m, SF_STAT_drop_tcp_no_conn);
 	}
 }
 
-int sf_worker_main(void *arg)
+void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t now)
 {
-	struct sf_worker *w = arg;
-	struct rte_mbuf *pkts[SF_BURST_MAX];
-	const uint16_t burst = RTE_MIN(w->conf->limits.burst, SF_BURST_MAX);
-	uint64_t now = rte_rdtsc(), next_age = now + w->neigh_period;
+	struct sf_worker_port *wp = &w->ports[pidx];
+	struct sf_pkt_info pis[SF_BURST_MAX];
+	struct rte_mbuf *tx[SF_BURST_MAX], *valid[SF_BURST_MAX];
+	struct sf_cookie_result res[SF_BURST_MAX];
+	unsigned int nb_tx = 0, nb_valid = 0;
+	struct tcp_batch b;
+	uint64_t bytes = 0;
 
-	SF_LOG(app, INFO, "worker %u running on lcore %u", w->index, w->lcore_id);
+	b.nb_syn = b.nb_ack = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		struct sf_pkt_info *pi = &pis[i];
+		enum sf_pkt_verdict v;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += rte_pktmbuf_pkt_len(m);
+		if (rte_pktmbuf_data_len(m) >= sizeof(*eth) && rte_is_unicast_ether_addr(&eth->dst_addr) &&
+		    !rte_is_same_ether_addr(&eth->dst_addr, &wp->mac)) {
+			worker_drop(w, m, SF_STAT_drop_eth_not_ours);
+			continue;
+		}
+		v = sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				pkt_flags_from_mbuf(wp, m), pi);
+		if (unlikely(v != SF_PKT_OK)) {
+			worker_drop(w, m, parse_drop_counter(v, pi));
+			continue;
+		}
+		switch (pi->type) {
+		case SF_PKT_TYPE_TCP:
+			worker_tcp_classify(w, pidx, m, pi, &b, tx, &nb_tx);
+			break;
+		case SF_PKT_TYPE_ARP:
+			worker_arp_rcv(w, pidx, m, pi, now);
+			break;
+		case SF_PKT_TYPE_ICMP:
+			worker_icmp_rcv(w, pidx, m, pi);
+			break;
+		default:
+			worker_drop(w, m, SF_STAT_drop_not_ours);
+			break;
+		}
+	}
+	sf_stats_add(w->st, SF_STAT_rx_packets, n);
+	sf_stats_add(w->st, SF_STAT_rx_bytes, bytes);
+
+	if (b.nb_syn != 0 || b.nb_ack != 0) {
+		uint64_t now_ms = sf_cookie_now_ms();
+
+		if (b.nb_syn != 0)
+			sf_splice_syn_rcv_bulk(&w->splice, b.syn, b.syn_pi, b.syn_svc, b.nb_syn, now_ms,
+					tx, &nb_tx);
+		if (b.nb_ack != 0)
+			sf_splice_ack_rcv_bulk(&w->splice, b.ack, b.ack_pi, b.nb_ack, now_ms,
+					valid, res, &nb_valid, tx, &nb_tx);
+	}
+	/* Valid handshakes wait for the backend splice; until it exists they are counted and dropped. */
+	if (nb_valid != 0) {
+		sf_stats_add(w->st, SF_STAT_cookie_valid_dropped, nb_valid);
+		rte_pktmbuf_free_bulk(valid, nb_valid);
+	}
+	for (unsigned int i = 0; i < nb_tx; i++)
+		worker_tx(w, wp, tx[i]);
+}
+
+void sf_worker_start(struct sf_worker *w)
+{
+	uint64_t now = rte_rdtsc();
+
+	w->next_age = now + w->neigh_period;
 	for (uint16_t s = 0; s < w->conf->nb_services; s++) {
 		const struct sf_conf_service *sv = &w->conf->services[s];
 
 		for (uint16_t b = 0; b < sv->nb_backends; b++)
 			worker_neigh_warm(w, sv->backend_port, sv->backends[b].addr, now);
 	}
+}
 
-	while (!sf_worker_quit) {
-		now = rte_rdtsc();
-		for (uint16_t p = 0; p < w->nb_ports; p++) {
-			struct sf_worker_port *wp = &w->ports[p];
-			uint16_t n = rte_eth_rx_burst(wp->port_id, wp->queue, pkts, burst);
-			uint64_t bytes = 0;
+void sf_worker_poll(struct sf_worker *w)
+{
+	struct rte_mbuf *pkts[SF_BURST_MAX];
+	uint64_t now = rte_rdtsc();
 
-			if (n == 0)
-				continue;
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-				bytes += rte_pktmbuf_pkt_len(pkts[i]);
-				worker_pkt(w, p, pkts[i], now);
-			}
-			sf_stats_add(w->st, SF_STAT_rx_packets, n);
-			sf_stats_add(w->st, SF_STAT_rx_bytes, bytes);
-		}
-		for (uint16_t p = 0; p < w->nb_ports; p++) {
-			struct sf_worker_port *wp = &w->ports[p];
+	for (uint16_t p = 0; p < w->nb_ports; p++) {
+		struct sf_worker_port *wp = &w->ports[p];
+		uint16_t n = rte_eth_rx_burst(wp->port_id, wp->queue, pkts, w->burst);
 
-			sf_stats_add(w->st, SF_STAT_tx_packets,
-					rte_eth_tx_buffer_flush(wp->port_id, wp->queue, wp->txb));
-		}
-		if (unlikely((int64_t)(now - next_age) >= 0)) {
-			sf_neigh_age(w->neigh, now, worker_neigh_event, w);
-			next_age = now + w->neigh_period;
-		}
+		if (n != 0)
+			sf_worker_rx_burst(w, p, pkts, n, now);
 	}
+	for (uint16_t p = 0; p < w->nb_ports; p++) {
+		struct sf_worker_port *wp = &w->ports[p];
+
+		sf_stats_add(w->st, SF_STAT_tx_packets,
+				rte_eth_tx_buffer_flush(wp->port_id, wp->queue, wp->txb));
+	}
+	if (unlikely((int64_t)(now - w->next_age) >= 0)) {
+		sf_neigh_age(w->neigh, now, worker_neigh_event, w);
+		w->next_age = now + w->neigh_period;
+	}
+}
+
+int sf_worker_main(void *arg)
+{
+	struct sf_worker *w = arg;
+
+	SF_LOG(app, INFO, "worker %u running on lcore %u", w->index, w->lcore_id);
+	sf_worker_start(w);
+	while (!sf_worker_quit)
+		sf_worker_poll(w);
 	return 0;
 }
 
 int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
-		const struct sf_steer_port *ports, struct rte_mempool *pool)
+		const struct sf_steer_port *ports, struct rte_mempool *pool,
+		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	struct sf_neigh_params np = {
@@ -276,7 +358,14 @@ int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
 
 	w->conf = conf;
 	w->pool = pool;
+	w->tables = tables;
+	w->burst = RTE_MIN(conf->limits.burst, SF_BURST_MAX);
 	w->st = &sf_stats[w->lcore_id];
+	w->splice = (struct sf_splice){
+		.tables = tables, .cookie = cookie, .st = w->st,
+		.invalid_action = (uint8_t)conf->cookies.invalid_action,
+		.no_service_action = (uint8_t)conf->cookies.no_service_action,
+	};
 	w->tsc_hz = rte_get_tsc_hz();
 	w->neigh_period = w->tsc_hz / 100;
 	np.reachable_tsc = w->tsc_hz / 1000 * conf->neigh.reachable_ms;

@@ -11,7 +11,9 @@
 #include <rte_ethdev.h>
 
 #include "sf_conf.h"
+#include "sf_cookie.h"
 #include "sf_neigh.h"
+#include "sf_splice.h"
 #include "sf_stats.h"
 #include "sf_steer.h"
 
@@ -25,12 +27,19 @@ struct sf_worker_port {
 	struct rte_eth_dev_tx_buffer *txb;
 };
 
+/** Most packets one RX burst takes (limits.burst is capped to it). */
+#define SF_BURST_MAX SF_SPLICE_BURST_MAX
+
 struct sf_worker {
 	unsigned int lcore_id;
 	unsigned int index;                   /**< 0 .. nb_workers-1, also the queue id */
 	uint16_t nb_ports;
-	struct sf_worker_port ports[SF_CONF_MAX_PORTS];
+	uint16_t burst;                       /**< RX burst size */
 	struct sf_stats_lcore *st;
+	const struct sf_splice_tables *tables;
+	struct sf_splice splice;
+	uint64_t next_age;                    /**< TSC of the next neighbour ageing pass */
+	struct sf_worker_port ports[SF_CONF_MAX_PORTS];
 	struct sf_neigh *neigh;
 	struct rte_mempool *pool;             /**< for packets the worker originates (ARP requests) */
 	const struct sf_conf *conf;
@@ -41,12 +50,29 @@ struct sf_worker {
 /** Set by the main lcore to stop every worker. */
 extern volatile bool sf_worker_quit;
 
-/** Allocate the per-worker state (TX buffers, neighbour table). @return 0 or -errno */
+/**
+ * Allocate the per-worker state (TX buffers, neighbour table). w->lcore_id and
+ * w->index must be set. @return 0 or -errno
+ */
 int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
-		const struct sf_steer_port *ports, struct rte_mempool *pool);
+		const struct sf_steer_port *ports, struct rte_mempool *pool,
+		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie);
 
 /** Free what sf_worker_setup() allocated. */
 void sf_worker_teardown(struct sf_worker *w);
+
+/** Before the first poll: start resolving the backends' next hops. */
+void sf_worker_start(struct sf_worker *w);
+
+/** One pass: RX burst from every port, dispatch, flush TX, age the neighbour table. */
+void sf_worker_poll(struct sf_worker *w);
+
+/**
+ * Handle one burst received on port index @p pidx (n <= SF_BURST_MAX); answers go to
+ * the port's TX buffer. Exposed for benchmarks that feed bursts directly.
+ */
+void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t now);
 
 /** Worker main loop, run by rte_eal_remote_launch(); returns when sf_worker_quit is set. */
 int sf_worker_main(void *arg);

@@ -9,6 +9,9 @@ static const char *const names[SF_STAT_MAX] = {
 #define SF_STATS_X_NAME(n, d) [SF_STAT_##n] = #n,
 	SF_STATS_CORE_LIST(SF_STATS_X_NAME)
 #undef SF_STATS_X_NAME
+#define SF_STATS_X_CNAME(e, n, d) [SF_STAT_cookie_invalid_##n] = "cookie_invalid_" #n,
+	SF_COOKIE_INVALID_LIST(SF_STATS_X_CNAME)
+#undef SF_STATS_X_CNAME
 #define SF_STATS_X_DNAME(n, d) [SF_STAT_PKT_DROP(SF_PKT_DROP_##n)] = "drop_" #n,
 	SF_PKT_DROP_LIST(SF_STATS_X_DNAME)
 #undef SF_STATS_X_DNAME
@@ -18,6 +21,9 @@ static const char *const descs[SF_STAT_MAX] = {
 #define SF_STATS_X_DESC(n, d) [SF_STAT_##n] = d,
 	SF_STATS_CORE_LIST(SF_STATS_X_DESC)
 #undef SF_STATS_X_DESC
+#define SF_STATS_X_CDESC(e, n, d) [SF_STAT_cookie_invalid_##n] = "ACKs refused: " d,
+	SF_COOKIE_INVALID_LIST(SF_STATS_X_CDESC)
+#undef SF_STATS_X_CDESC
 #define SF_STATS_X_DDESC(n, d) [SF_STAT_PKT_DROP(SF_PKT_DROP_##n)] = d,
 	SF_PKT_DROP_LIST(SF_STATS_X_DDESC)
 #undef SF_STATS_X_DDESC

@@ -17,6 +17,7 @@
 #include <rte_common.h>
 #include <rte_lcore.h>
 
+#include "sf_cookie.h"
 #include "sf_pkt.h"
 
 /** X(name, description): the appliance's counters, in report order. */
@@ -40,16 +41,34 @@
 	X(drop_arp_not_ours,     "ARP requests for an address the appliance does not own") \
 	X(drop_not_ours,         "IPv4 packets to an address the appliance does not own") \
 	X(drop_icmp_other,       "ICMP other than echo request to an owned address") \
-	X(drop_tcp_no_handler,   "TCP to an owned address with no service handling it yet") \
+	X(syn_received,          "SYNs to a service VIP:port") \
+	X(synack_sent,           "SYN-ACKs sent with a cookie") \
+	X(syn_no_service,        "SYNs to an owned address on a port with no service") \
+	X(syn_dropped_no_service, "SYNs to an owned address with no service, dropped (cookies.no_service_action drop)") \
+	X(syn_dropped_synfin,    "segments with SYN and FIN, dropped") \
+	X(syn_dropped_synrst,    "segments with SYN and RST, dropped") \
+	X(syn_dropped_data,      "SYNs carrying data, dropped (the client retransmits without)") \
+	X(cookie_valid,          "ACKs whose cookie is valid: handshakes completed") \
+	X(cookie_invalid,        "ACKs whose cookie is invalid (sum of the cookie_invalid_* reasons)") \
+	X(cookie_valid_dropped,  "valid handshakes dropped because no splice is available") \
+	X(rst_sent,              "RSTs sent (no service, invalid cookie with cookies.invalid_action rst)") \
+	X(drop_tcp_no_conn,      "TCP to a service matching no connection, neither SYN nor ACK (RST, FIN, SYN-ACK)") \
 	X(drop_no_mbuf,          "packets the appliance could not originate: mbuf pool empty")
 
 enum sf_stat_id {
 #define SF_STATS_X_ENUM(n, d) SF_STAT_##n,
 	SF_STATS_CORE_LIST(SF_STATS_X_ENUM)
 #undef SF_STATS_X_ENUM
+#define SF_STATS_X_CENUM(e, n, d) SF_STAT_cookie_invalid_##n,
+	SF_COOKIE_INVALID_LIST(SF_STATS_X_CENUM)
+#undef SF_STATS_X_CENUM
 	SF_STAT_PKT_DROP_BASE,  /**< first of the parser's drop reasons, in SF_PKT_DROP_LIST order */
 	SF_STAT_MAX = SF_STAT_PKT_DROP_BASE + SF_PKT_DROP_MAX - 1
 };
+
+/** Counter id of a cookie verdict (v != SF_COOKIE_OK): cookie_invalid_<name>. */
+#define SF_STAT_COOKIE_INVALID(v) \
+	((enum sf_stat_id)(SF_STAT_cookie_invalid_bad_mss + (v) - SF_COOKIE_BAD_MSS))
 
 /** Counter id of a parser drop reason (v != SF_PKT_OK). */
 #define SF_STAT_PKT_DROP(v) ((enum sf_stat_id)(SF_STAT_PKT_DROP_BASE + (v) - 1))

@@ -133,7 +133,7 @@ def main():
     c.eq(counters.get("icmp_echo_reply_sent"), 2, "icmp_echo_reply_sent")
     c.eq(counters.get("drop_not_ours"), 1, "drop_not_ours (ICMP to an address not owned)")
     c.eq(counters.get("drop_ip_checksum"), 1, "drop_ip_checksum")
-    c.eq(counters.get("drop_tcp_no_handler"), 1, "drop_tcp_no_handler")
+    c.eq(counters.get("synack_sent"), 1, "SYN to the VIP answered (synack_sent)")
     c.eq(counters.get("drop_eth_not_ours"), 1, "drop_eth_not_ours")
     c.eq(counters.get("drop_icmp_other"), 1, "drop_icmp_other (timestamp request)")
     c.eq(counters.get("drop_ip_total_len", 0) + counters.get("drop_icmp_runt", 0)

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Cookie handshake: SYN -> SYN-ACK rewritten in place, ACK -> cookie check.
+ *
+ * The SYN-ACK is built over the SYN's own buffer: Ethernet addresses swapped
+ * (the VLAN tag, if any, stays), a fresh 20-byte IPv4 header (any IP options of
+ * the SYN are dropped), the TCP header and options written from scratch, both
+ * checksums computed in full over 20 + 20..40 bytes. Options, in Linux's order:
+ *
+ *   MSS                      02 04 mm mm
+ *   SACK-permitted + TS      04 02 08 0a vvvvvvvv eeeeeeee   (or 01 01 08 0a ... without SACK)
+ *   window scale             01 03 03 ss
+ *   SACK-permitted, no TS    01 01 04 02
+ *
+ * Only the options the cookie can carry back are offered (sf_cookie_synack.opts):
+ * without client timestamps that is the MSS alone.
+ */
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "sf_pkt_dp.h"
+#include "sf_splice_dp.h"
+
+/* Window offered in SYN-ACKs: segments with SYN are never scaled (RFC 7323 2.2). */
+#define SF_SPLICE_SYN_WINDOW 65535
+
+static inline void drop(struct sf_splice *sp, struct rte_mbuf *m, enum sf_stat_id why)
+{
+	sf_stats_inc(sp->st, why);
+	rte_pktmbuf_free(m);
+}
+
+/* Trim the mbuf to @p len bytes of a single segment. */
+static inline void set_len(struct rte_mbuf *m, uint32_t len)
+{
+	if (unlikely(m->nb_segs > 1)) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->ol_flags = 0;
+}
+
+/* Swap Ethernet addresses, write a fresh IPv4 header; @return the TCP header. */
+static inline uint8_t *reply_l3(struct rte_mbuf *m, const struct sf_pkt_info *pi, uint16_t tcp_len)
+{
+	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)base;
+	uint8_t *ip = base + pi->l2_len;
+	struct rte_ether_addr t = eth->src_addr;
+	uint64_t sum;
+
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = t;
+	ip[0] = 0x45;
+	ip[1] = 0;
+	sf_pkt_be16_store(ip + 2, (uint16_t)(20 + tcp_len));
+	sf_pkt_be32_store(ip + 4, 0x00004000u);   /* id 0, DF */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	ip[10] = ip[11] = 0;
+	memcpy(ip + 12, &pi->dst, 4);
+	memcpy(ip + 16, &pi->src, 4);
+	sum = sf_pkt_cksum_sum(0, ip, 20);
+	{
+		uint16_t ck = (uint16_t)~sf_pkt_cksum_fold(sum);
+
+		memcpy(ip + 10, &ck, 2);
+	}
+	set_len(m, pi->l2_len + 20u + tcp_len);
+	return ip + 20;
+}
+
+static inline void tcp_cksum(uint8_t *tcp, const struct sf_pkt_info *pi, uint16_t tcp_len)
+{
+	uint64_t sum = sf_pkt_cksum_pseudo(pi->dst, pi->src, IPPROTO_TCP, tcp_len);
+	uint16_t ck;
+
+	tcp[16] = tcp[17] = 0;
+	sum = sf_pkt_cksum_sum(sum, tcp, tcp_len);
+	ck = (uint16_t)~sf_pkt_cksum_fold(sum);
+	memcpy(tcp + 16, &ck, 2);
+}
+
+static inline void synack_build(struct rte_mbuf *m, const struct sf_pkt_info *pi,
+		const struct sf_splice_svc *svc, const struct sf_cookie_synack *ck)
+{
+	uint8_t opt[20], *o = opt, *tcp;
+	uint16_t tcp_len;
+	uint8_t flags = SF_TCP_SYN | SF_TCP_ACK;
+
+	o[0] = SF_TCPOPT_MSS;
+	o[1] = 4;
+	sf_pkt_be16_store(o + 2, svc->mss);
+	o += 4;
+	if (ck->opts & SF_COOKIE_OPT_TS) {
+		if (ck->opts & SF_COOKIE_OPT_SACK) {
+			o[0] = SF_TCPOPT_SACK_PERM;
+			o[1] = 2;
+		} else {
+			o[0] = o[1] = SF_TCPOPT_NOP;
+		}
+		o[2] = SF_TCPOPT_TS;
+		o[3] = 10;
+		sf_pkt_be32_store(o + 4, ck->tsval);
+		sf_pkt_be32_store(o + 8, pi->opts.tsval);
+		o += 12;
+	} else if (ck->opts & SF_COOKIE_OPT_SACK) {
+		o[0] = o[1] = SF_TCPOPT_NOP;
+		o[2] = SF_TCPOPT_SACK_PERM;
+		o[3] = 2;
+		o += 4;
+	}
+	if (ck->opts & SF_COOKIE_OPT_WS) {
+		o[0] = SF_TCPOPT_NOP;
+		o[1] = SF_TCPOPT_WS;
+		o[2] = 3;
+		o[3] = svc->wscale;
+		o += 4;
+	}
+	if (ck->opts & SF_COOKIE_OPT_ECN)
+		flags |= SF_TCP_ECE;
+	tcp_len = (uint16_t)(20 + (o - opt));
+	tcp = reply_l3(m, pi, tcp_len);
+	sf_pkt_be16_store(tcp, pi->dport);
+	sf_pkt_be16_store(tcp + 2, pi->sport);
+	sf_pkt_be32_store(tcp + 4, ck->isn);
+	sf_pkt_be32_store(tcp + 8, pi->seq + 1);
+	tcp[12] = (uint8_t)((tcp_len / 4) << 4);
+	tcp[13] = flags;
+	sf_pkt_be16_store(tcp + 14, SF_SPLICE_SYN_WINDOW);
+	tcp[18] = tcp[19] = 0;
+	memcpy(tcp + 20, opt, (size_t)(o - opt));
+	tcp_cksum(tcp, pi, tcp_len);
+}
+
+void sf_splice_rst_reply(struct rte_mbuf *m, const struct sf_pkt_info *pi)
+{
+	uint8_t *tcp = reply_l3(m, pi, 20);
+	uint32_t seg_len = pi->payload_len + !!(pi->tcp_flags & SF_TCP_SYN) +
+		!!(pi->tcp_flags & SF_TCP_FIN);
+
+	sf_pkt_be16_store(tcp, pi->dport);
+	sf_pkt_be16_store(tcp + 2, pi->sport);
+	if (pi->tcp_flags & SF_TCP_ACK) {
+		sf_pkt_be32_store(tcp + 4, pi->ack);
+		sf_pkt_be32_store(tcp + 8, 0);
+		tcp[13] = SF_TCP_RST;
+	} else {
+		sf_pkt_be32_store(tcp + 4, 0);
+		sf_pkt_be32_store(tcp + 8, pi->seq + seg_len);
+		tcp[13] = SF_TCP_RST | SF_TCP_ACK;
+	}
+	tcp[12] = 5 << 4;
+	tcp[14] = tcp[15] = 0;
+	tcp[18] = tcp[19] = 0;
+	tcp_cksum(tcp, pi, 20);
+}
+
+void sf_splice_no_service(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_pkt_info *pi,
+		struct rte_mbuf **tx, unsigned int *nb_tx)
+{
+	sf_stats_inc(sp->st, SF_STAT_syn_no_service);
+	if (sp->no_service_action != SF_CONF_ACTION_RST) {
+		drop(sp, m, SF_STAT_syn_dropped_no_service);
+		return;
+	}
+	sf_splice_rst_reply(m, pi);
+	sf_stats_inc(sp->st, SF_STAT_rst_sent);
+	tx[(*nb_tx)++] = m;
+}
+
+void sf_splice_syn_rcv_bulk(struct sf_splice *sp, struct rte_mbuf **m,
+		const struct sf_pkt_info *const *pi, const struct sf_splice_svc *const *svc,
+		unsigned int n, uint64_t now_ms, struct rte_mbuf **tx, unsigned int *nb_tx)
+{
+	struct sf_cookie_syn syn[SF_SPLICE_BURST_MAX];
+	struct sf_cookie_synack out[SF_SPLICE_BURST_MAX];
+	struct rte_mbuf *keep[SF_SPLICE_BURST_MAX];
+	const struct sf_pkt_info *kpi[SF_SPLICE_BURST_MAX];
+	const struct sf_splice_svc *ksvc[SF_SPLICE_BURST_MAX];
+	unsigned int k = 0;
+
+	sf_stats_add(sp->st, SF_STAT_syn_received, n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sf_pkt_info *p = pi[i];
+		uint8_t opts = 0;
+
+		if (unlikely(p->payload_len != 0)) {
+			drop(sp, m[i], SF_STAT_syn_dropped_data);
+			continue;
+		}
+		if (p->opts.present & SF_TCPO_WS)
+			opts |= SF_COOKIE_OPT_WS;
+		if (p->opts.present & SF_TCPO_SACK_PERM)
+			opts |= SF_COOKIE_OPT_SACK;
+		if (p->opts.present & SF_TCPO_TS)
+			opts |= SF_COOKIE_OPT_TS;
+		if ((p->tcp_flags & (SF_TCP_ECE | SF_TCP_CWR)) == (SF_TCP_ECE | SF_TCP_CWR))
+			opts |= SF_COOKIE_OPT_ECN;
+		syn[k] = (struct sf_cookie_syn){
+			.saddr = p->src, .daddr = p->dst, .sport = p->sport, .dport = p->dport,
+			.isn = p->seq, .mss = (p->opts.present & SF_TCPO_MSS) ? p->opts.mss : 0,
+			.wscale = p->opts.wscale, .opts = opts,
+		};
+		keep[k] = m[i];
+		kpi[k] = p;
+		ksvc[k] = svc[i];
+		k++;
+	}
+	if (k == 0)
+		return;
+	sf_cookie_syn_encode_bulk(sp->cookie, syn, out, k, now_ms);
+	for (unsigned int i = 0; i < k; i++) {
+		synack_build(keep[i], kpi[i], ksvc[i], &out[i]);
+		tx[(*nb_tx)++] = keep[i];
+	}
+	sf_stats_add(sp->st, SF_STAT_synack_sent, k);
+}
+
+void sf_splice_ack_rcv_bulk(struct sf_splice *sp, struct rte_mbuf **m,
+		const struct sf_pkt_info *const *pi, unsigned int n, uint64_t now_ms,
+		struct rte_mbuf **valid, struct sf_cookie_result *res, unsigned int *nb_valid,
+		struct rte_mbuf **tx, unsigned int *nb_tx)
+{
+	struct sf_cookie_ack ack[SF_SPLICE_BURST_MAX];
+	struct sf_cookie_result out[SF_SPLICE_BURST_MAX];
+
+	if (n == 0)
+		return;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sf_pkt_info *p = pi[i];
+
+		ack[i] = (struct sf_cookie_ack){
+			.saddr = p->src, .daddr = p->dst, .sport = p->sport, .dport = p->dport,
+			.seq = p->seq, .ack = p->ack, .tsecr = p->opts.tsecr,
+			.has_ts = !!(p->opts.present & SF_TCPO_TS),
+		};
+	}
+	sf_cookie_ack_check_bulk(sp->cookie, ack, out, n, now_ms);
+	for (unsigned int i = 0; i < n; i++) {
+		if (likely(out[i].verdict == SF_COOKIE_OK)) {
+			sf_stats_inc(sp->st, SF_STAT_cookie_valid);
+			res[*nb_valid] = out[i];
+			valid[(*nb_valid)++] = m[i];
+			continue;
+		}
+		sf_stats_inc(sp->st, SF_STAT_cookie_invalid);
+		sf_stats_inc(sp->st, SF_STAT_COOKIE_INVALID(out[i].verdict));
+		if (sp->invalid_action == SF_CONF_ACTION_RST) {
+			sf_splice_rst_reply(m[i], pi[i]);
+			sf_stats_inc(sp->st, SF_STAT_rst_sent);
+			tx[(*nb_tx)++] = m[i];
+		} else {
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+}
