@@ -9,7 +9,7 @@
  * ACK carrying a valid cookie makes the worker open a connection to a backend.
  * A SYN flood thus costs one MAC and one transmitted SYN-ACK per SYN, and no
  * memory. This is D. J. Bernstein's construction (1996, RFC 4987 section 3.6)
- * with a modern MAC; docs/design/cookie.md says the same for operators.
+ * with a modern MAC; docs/design/cookies.md says the same for operators.
  *
  * Threat model
  * ------------

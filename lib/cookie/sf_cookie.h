@@ -4,7 +4,7 @@
  * Stateless SYN cookies: the appliance answers a SYN with a SYN-ACK whose
  * initial sequence number is a keyed MAC over the connection, and keeps no
  * state until the client's ACK proves, by echoing that number, that it saw
- * the SYN-ACK. docs/design/cookie.md and the essay atop sf_cookie.c explain
+ * the SYN-ACK. docs/design/cookies.md and the essay atop sf_cookie.c explain
  * the threat model, the bit layout and the numbers.
  *
  * Threads: any number of workers may call sf_cookie_syn_encode_bulk() and

@@ -5,7 +5,7 @@
  *
  * This part answers SYNs statelessly with cookie SYN-ACKs (sf_splice_syn_rcv_bulk)
  * and checks the cookie of ACKs that match no connection (sf_splice_ack_rcv_bulk).
- * Connections to backends are opened from valid ACKs (see docs/design/cookie.md).
+ * Connections to backends are opened from valid ACKs (see docs/design/cookies.md).
  *
  * Handlers take a burst of parsed packets and leave every mbuf in exactly one of
  * two places: the caller's TX array (rewritten in place into the answer, to be sent
