@@ -841,6 +841,7 @@ int main(int argc, char **argv)
 		cn.path = DEFAULT_SOCKET;
 	if (args == NULL)
 		return EXIT_FAIL;
+	ret = EXIT_FAIL;
 	while ((c = getopt_long(argc, argv, "s:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -852,7 +853,7 @@ int main(int argc, char **argv)
 		case OPT_TIMEOUT:
 			if (!parse_long(optarg, 1, 3600000, &v)) {
 				fprintf(stderr, PROG ": --timeout: \"%s\" is not 1..3600000 ms\n", optarg);
-				return EXIT_FAIL;
+				goto out;
 			}
 			cn.timeout_ms = (int)v;
 			break;
@@ -864,7 +865,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, PROG ": --args: not a JSON object (%s)\n",
 						a == NULL ? je.text : "wrong type");
 				json_decref(a);
-				return EXIT_FAIL;
+				goto out;
 			}
 			json_object_update(args, a);
 			json_decref(a);
@@ -873,7 +874,7 @@ int main(int argc, char **argv)
 		case OPT_INTERVAL:
 			if (!parse_long(optarg, 10, 3600000, &v)) {
 				fprintf(stderr, PROG ": --interval: \"%s\" is not 10..3600000 ms\n", optarg);
-				return EXIT_FAIL;
+				goto out;
 			}
 			top.interval_ms = (int)v;
 			top_opt = true;
@@ -881,7 +882,7 @@ int main(int argc, char **argv)
 		case OPT_COUNT:
 			if (!parse_long(optarg, 1, 1000000000, &v)) {
 				fprintf(stderr, PROG ": --count: \"%s\" is not a positive number\n", optarg);
-				return EXIT_FAIL;
+				goto out;
 			}
 			top.count = v;
 			top_opt = true;
@@ -892,39 +893,40 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			printf(PROG " %s\n", SF_VERSION);
-			return EXIT_OK;
+			ret = EXIT_OK;
+			goto out;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			ret = EXIT_OK;
+			goto out;
 		default:
 			usage(stderr);
-			return EXIT_FAIL;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, PROG ": no command given\n");
 		usage(stderr);
-		return EXIT_FAIL;
+		goto out;
 	}
 	cmd = argv[optind++];
 	if (strcmp(cmd, "top") == 0) {
 		if (optind < argc || json_object_size(args) > 0 || as_json) {
 			fprintf(stderr, PROG ": top takes only --interval, --count and --counters\n");
-			return EXIT_FAIL;
+			goto out;
 		}
-		json_decref(args);
-		return run_top(&cn, &top);
+		ret = run_top(&cn, &top);
+		goto out;
 	}
 	if (top_opt) {
 		fprintf(stderr, PROG ": --interval, --count and --counters go with top\n");
-		return EXIT_FAIL;
+		goto out;
 	}
 	for (; optind < argc; optind++)
-		if (arg_add(args, argv[optind]) != 0) {
-			json_decref(args);
-			return EXIT_FAIL;
-		}
+		if (arg_add(args, argv[optind]) != 0)
+			goto out;
 	ret = run_command(&cn, cmd, args, as_json);
+out:
 	json_decref(args);
 	free(cn.buf);
 	return ret;

@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "sf_conf.h"
 #include "sf_cookie.h"
@@ -44,15 +45,20 @@ struct app {
 	struct sf_steer_port ports[SF_CONF_MAX_PORTS];
 	struct sf_splice_tables *tables;
 	struct sf_cookie_ctx *cookie;
+	struct rte_ring *handoff[RTE_MAX_LCORE];
 	uint64_t next_rotate_ms;
 	bool launched;
 };
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_hup;
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_signal = sig;
 }
 
 static void usage(FILE *f, const char *prog)
@@ -225,6 +231,12 @@ static void cookie_tick(struct app *a)
 	uint64_t now = sf_cookie_now_ms();
 	int ret;
 
+	if (got_hup) {
+		/* SIGHUP: rotate now (and re-read cookies.key_file when one is configured). */
+		got_hup = 0;
+		a->next_rotate_ms = now;
+		SF_LOG(app, NOTICE, "SIGHUP: rotating the cookie key");
+	}
 	if (now < a->next_rotate_ms)
 		return;
 	ret = sf_cookie_key_rotate(a->cookie, now);
@@ -245,13 +257,25 @@ static int step_workers_init(struct app *a)
 	a->workers = rte_zmalloc("sf_workers", sizeof(*a->workers) * a->nb_workers, RTE_CACHE_LINE_SIZE);
 	if (a->workers == NULL)
 		return -ENOMEM;
+	/* Backend packets that land on another worker's queue reach their owner through these. */
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "sf_handoff_%u", i);
+		a->handoff[i] = rte_ring_create(name, 4096, (int)rte_lcore_to_socket_id(lcore),
+				RING_F_SC_DEQ);
+		if (a->handoff[i] == NULL)
+			return -rte_errno;
+		i++;
+	}
+	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct sf_worker *w = &a->workers[i];
 
 		w->lcore_id = lcore;
 		w->index = i++;
 		ret = sf_worker_setup(w, &a->conf, a->ports, a->pools[rte_lcore_to_socket_id(lcore)],
-				a->tables, a->cookie);
+				a->tables, a->cookie, a->nb_workers, a->handoff);
 		if (ret != 0) {
 			SF_LOG(app, ERR, "worker %u: setup failed: %s", w->index, strerror(-ret));
 			return ret;
@@ -264,8 +288,15 @@ static void step_workers_term(struct app *a)
 {
 	if (a->workers == NULL)
 		return;
-	for (unsigned int i = 0; i < a->nb_workers; i++)
+	for (unsigned int i = 0; i < a->nb_workers; i++) {
+		struct rte_mbuf *m;
+
 		sf_worker_teardown(&a->workers[i]);
+		while (a->handoff[i] != NULL && rte_ring_dequeue(a->handoff[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(a->handoff[i]);
+		a->handoff[i] = NULL;
+	}
 	rte_free(a->workers);
 	a->workers = NULL;
 }
@@ -355,6 +386,7 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	for (done = 0; done < (int)RTE_DIM(steps); done++) {
 		ret = steps[done].init(&a);
 		if (ret != 0) {

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "sf_log.h"
 #include "sf_pkt.h"
@@ -191,41 +192,25 @@ static inline enum sf_stat_id parse_drop_counter(enum sf_pkt_verdict v, const st
 	return SF_STAT_PKT_DROP(v);
 }
 
-/* TCP batches of one burst, handed to the splice together so cookies are hashed per burst. */
-struct tcp_batch {
-	unsigned int nb_syn, nb_ack;
-	struct rte_mbuf *syn[SF_SPLICE_BURST_MAX];
-	const struct sf_pkt_info *syn_pi[SF_SPLICE_BURST_MAX];
-	const struct sf_splice_svc *syn_svc[SF_SPLICE_BURST_MAX];
-	struct rte_mbuf *ack[SF_SPLICE_BURST_MAX];
-	const struct sf_pkt_info *ack_pi[SF_SPLICE_BURST_MAX];
-};
-
-static inline void worker_tcp_classify(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
-		const struct sf_pkt_info *pi, struct tcp_batch *b, struct rte_mbuf **tx, unsigned int *nb_tx)
+/* Parse one packet; @return false when it was dropped (counted). */
+static inline bool worker_parse(struct sf_worker *w, struct sf_worker_port *wp, struct rte_mbuf *m,
+		struct sf_pkt_info *pi)
 {
-	const struct sf_splice_svc *svc = sf_splice_svc_lookup(w->tables, pi->dst, pi->dport);
-	uint8_t f = pi->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	enum sf_pkt_verdict v;
 
-	if (unlikely(svc == NULL || svc->port != pidx)) {
-		if (!sf_splice_addr_owned(w->tables, pidx, pi->dst))
-			worker_drop(w, m, SF_STAT_drop_not_ours);
-		else if (f == SF_TCP_SYN)
-			sf_splice_no_service(&w->splice, m, pi, tx, nb_tx);
-		else
-			worker_drop(w, m, SF_STAT_drop_tcp_no_conn);
-		return;
+	if (rte_pktmbuf_data_len(m) >= sizeof(*eth) && rte_is_unicast_ether_addr(&eth->dst_addr) &&
+	    !rte_is_same_ether_addr(&eth->dst_addr, &wp->mac)) {
+		worker_drop(w, m, SF_STAT_drop_eth_not_ours);
+		return false;
 	}
-	if (f == SF_TCP_SYN) {
-		b->syn[b->nb_syn] = m;
-		b->syn_pi[b->nb_syn] = pi;
-		b->syn_svc[b->nb_syn++] = svc;
-	} else if (f == SF_TCP_ACK) {
-		b->ack[b->nb_ack] = m;
-		b->ack_pi[b->nb_ack++] = pi;
-	} else {
-		worker_drop(w, m, SF_STAT_drop_tcp_no_conn);
+	v = sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+			pkt_flags_from_mbuf(wp, m), pi);
+	if (unlikely(v != SF_PKT_OK)) {
+		worker_drop(w, m, parse_drop_counter(v, pi));
+		return false;
 	}
+	return true;
 }
 
 void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n,
@@ -233,36 +218,24 @@ void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pk
 {
 	struct sf_worker_port *wp = &w->ports[pidx];
 	struct sf_pkt_info pis[SF_BURST_MAX];
-	struct rte_mbuf *tx[SF_BURST_MAX], *valid[SF_BURST_MAX];
-	struct sf_cookie_result res[SF_BURST_MAX];
-	unsigned int nb_tx = 0, nb_valid = 0;
-	struct tcp_batch b;
+	struct sf_pkt_info *tcp_pi[SF_BURST_MAX];
+	struct rte_mbuf *tcp[SF_BURST_MAX];
+	unsigned int nb_tcp = 0;
 	uint64_t bytes = 0;
 
-	b.nb_syn = b.nb_ack = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		struct sf_pkt_info *pi = &pis[i];
-		enum sf_pkt_verdict v;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += rte_pktmbuf_pkt_len(m);
-		if (rte_pktmbuf_data_len(m) >= sizeof(*eth) && rte_is_unicast_ether_addr(&eth->dst_addr) &&
-		    !rte_is_same_ether_addr(&eth->dst_addr, &wp->mac)) {
-			worker_drop(w, m, SF_STAT_drop_eth_not_ours);
+		if (!worker_parse(w, wp, m, pi))
 			continue;
-		}
-		v = sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				pkt_flags_from_mbuf(wp, m), pi);
-		if (unlikely(v != SF_PKT_OK)) {
-			worker_drop(w, m, parse_drop_counter(v, pi));
-			continue;
-		}
 		switch (pi->type) {
 		case SF_PKT_TYPE_TCP:
-			worker_tcp_classify(w, pidx, m, pi, &b, tx, &nb_tx);
+			tcp[nb_tcp] = m;
+			tcp_pi[nb_tcp++] = pi;
 			break;
 		case SF_PKT_TYPE_ARP:
 			worker_arp_rcv(w, pidx, m, pi, now);
@@ -277,24 +250,86 @@ void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pk
 	}
 	sf_stats_add(w->st, SF_STAT_rx_packets, n);
 	sf_stats_add(w->st, SF_STAT_rx_bytes, bytes);
+	if (nb_tcp != 0)
+		sf_splice_tcp_rcv_bulk(&w->splice, pidx, tcp, tcp_pi, nb_tcp);
+}
 
-	if (b.nb_syn != 0 || b.nb_ack != 0) {
-		uint64_t now_ms = sf_cookie_now_ms();
+/* Packets other workers handed over (backend packets to this worker's source ports). */
+static void worker_handoff_rcv(struct sf_worker *w)
+{
+	struct rte_mbuf *pkts[SF_BURST_MAX];
+	struct sf_pkt_info pis[SF_BURST_MAX];
+	struct sf_pkt_info *tcp_pi[SF_BURST_MAX];
+	struct rte_mbuf *tcp[SF_BURST_MAX];
+	unsigned int n, nb_tcp = 0;
+	uint16_t pidx = 0;
 
-		if (b.nb_syn != 0)
-			sf_splice_syn_rcv_bulk(&w->splice, b.syn, b.syn_pi, b.syn_svc, b.nb_syn, now_ms,
-					tx, &nb_tx);
-		if (b.nb_ack != 0)
-			sf_splice_ack_rcv_bulk(&w->splice, b.ack, b.ack_pi, b.nb_ack, now_ms,
-					valid, res, &nb_valid, tx, &nb_tx);
+	n = rte_ring_sc_dequeue_burst(w->handoff[w->index], (void **)pkts, SF_BURST_MAX, NULL);
+	if (n == 0)
+		return;
+	sf_stats_add(w->st, SF_STAT_handoff_rcvd, n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t p = sf_steer_port_map[m->port];
+
+		/* One call of the splice takes packets of one port: flush on a change. */
+		if (nb_tcp != 0 && p != pidx) {
+			sf_splice_tcp_rcv_bulk(&w->splice, pidx, tcp, tcp_pi, nb_tcp);
+			nb_tcp = 0;
+		}
+		pidx = p;
+		if (!worker_parse(w, &w->ports[pidx], m, &pis[i]))
+			continue;
+		tcp[nb_tcp] = m;
+		tcp_pi[nb_tcp++] = &pis[i];
 	}
-	/* Valid handshakes wait for the backend splice; until it exists they are counted and dropped. */
-	if (nb_valid != 0) {
-		sf_stats_add(w->st, SF_STAT_cookie_valid_dropped, nb_valid);
-		rte_pktmbuf_free_bulk(valid, nb_valid);
+	if (nb_tcp != 0)
+		sf_splice_tcp_rcv_bulk(&w->splice, pidx, tcp, tcp_pi, nb_tcp);
+}
+
+/* ---- the splice's ways out ---- */
+
+static void io_tx(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	struct sf_worker *w = arg;
+
+	worker_tx(w, &w->ports[port], m);
+}
+
+static void io_tx_resolve(void *arg, uint16_t port, uint32_t dst, struct rte_mbuf *m)
+{
+	struct sf_worker *w = arg;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t nh = worker_next_hop(w, port, dst);
+	struct rte_mbuf *dropped;
+
+	if (nh == 0) {
+		worker_drop(w, m, SF_STAT_drop_no_route);
+		return;
 	}
-	for (unsigned int i = 0; i < nb_tx; i++)
-		worker_tx(w, wp, tx[i]);
+	switch (sf_neigh_resolve(w->neigh, port, nh, m, rte_rdtsc(), &eth->dst_addr, &dropped)) {
+	case SF_NEIGH_KNOWN:
+		worker_tx(w, &w->ports[port], m);
+		break;
+	case SF_NEIGH_SEND_REQUEST:
+		worker_arp_request(w, port, nh);
+		break;
+	case SF_NEIGH_HELD:
+		break;
+	case SF_NEIGH_FULL:
+		worker_drop(w, m, SF_STAT_neigh_hold_dropped);
+		break;
+	}
+	if (dropped != NULL)
+		worker_drop(w, dropped, SF_STAT_neigh_hold_dropped);
+}
+
+static void io_handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
+{
+	struct sf_worker *w = arg;
+
+	if (rte_ring_mp_enqueue(w->handoff[owner], m) != 0)
+		worker_drop(w, m, SF_STAT_drop_handoff_full);
 }
 
 void sf_worker_start(struct sf_worker *w)
@@ -328,6 +363,9 @@ void sf_worker_poll(struct sf_worker *w)
 		sf_stats_add(w->st, SF_STAT_tx_packets,
 				rte_eth_tx_buffer_flush(wp->port_id, wp->queue, wp->txb));
 	}
+	if (w->nb_workers > 1)
+		worker_handoff_rcv(w);
+	sf_splice_timers(&w->splice, now);
 	if (unlikely((int64_t)(now - w->next_age) >= 0)) {
 		sf_neigh_age(w->neigh, now, worker_neigh_event, w);
 		w->next_age = now + w->neigh_period;
@@ -347,8 +385,12 @@ int sf_worker_main(void *arg)
 
 int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
 		const struct sf_steer_port *ports, struct rte_mempool *pool,
-		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie)
+		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie,
+		unsigned int nb_workers, struct rte_ring *const *handoff)
 {
+	struct rte_ether_addr macs[SF_CONF_MAX_PORTS];
+	int ret;
+
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	struct sf_neigh_params np = {
 		.size = 1024,
@@ -361,11 +403,19 @@ int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
 	w->tables = tables;
 	w->burst = RTE_MIN(conf->limits.burst, SF_BURST_MAX);
 	w->st = &sf_stats[w->lcore_id];
-	w->splice = (struct sf_splice){
-		.tables = tables, .cookie = cookie, .st = w->st,
-		.invalid_action = (uint8_t)conf->cookies.invalid_action,
-		.no_service_action = (uint8_t)conf->cookies.no_service_action,
-	};
+	w->nb_workers = nb_workers;
+	for (unsigned int i = 0; i < nb_workers && handoff != NULL; i++)
+		w->handoff[i] = handoff[i];
+	for (uint16_t p = 0; p < conf->nb_ports; p++)
+		macs[p] = ports[p].mac;
+	ret = sf_splice_init(&w->splice, &(struct sf_splice_params){
+		.conf = conf, .tables = tables, .cookie = cookie, .st = w->st, .pool = pool,
+		.io = {.tx = io_tx, .tx_resolve = io_tx_resolve, .handoff = io_handoff, .arg = w},
+		.port_mac = macs, .worker = w->index, .nb_workers = nb_workers,
+		.socket = socket,
+	});
+	if (ret != 0)
+		return ret;
 	w->tsc_hz = rte_get_tsc_hz();
 	w->neigh_period = w->tsc_hz / 100;
 	np.reachable_tsc = w->tsc_hz / 1000 * conf->neigh.reachable_ms;
@@ -410,4 +460,5 @@ void sf_worker_teardown(struct sf_worker *w)
 	}
 	sf_neigh_free(w->neigh);
 	w->neigh = NULL;
+	sf_splice_fini(&w->splice);
 }

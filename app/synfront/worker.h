@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 
 #include "sf_conf.h"
 #include "sf_cookie.h"
@@ -39,6 +40,8 @@ struct sf_worker {
 	const struct sf_splice_tables *tables;
 	struct sf_splice splice;
 	uint64_t next_age;                    /**< TSC of the next neighbour ageing pass */
+	unsigned int nb_workers;
+	struct rte_ring *handoff[RTE_MAX_LCORE];  /**< every worker's handoff ring, by index */
 	struct sf_worker_port ports[SF_CONF_MAX_PORTS];
 	struct sf_neigh *neigh;
 	struct rte_mempool *pool;             /**< for packets the worker originates (ARP requests) */
@@ -56,7 +59,8 @@ extern volatile bool sf_worker_quit;
  */
 int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
 		const struct sf_steer_port *ports, struct rte_mempool *pool,
-		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie);
+		const struct sf_splice_tables *tables, const struct sf_cookie_ctx *cookie,
+		unsigned int nb_workers, struct rte_ring *const *handoff);
 
 /** Free what sf_worker_setup() allocated. */
 void sf_worker_teardown(struct sf_worker *w);

@@ -11,16 +11,20 @@
 
 RTE_LOG_REGISTER(sf_splice_logtype, synfront.splice, INFO);
 
-static void owned_add(struct sf_splice_tables *t, uint16_t port, uint32_t addr)
+static void owned_add(struct sf_splice_tables *t, uint16_t port, uint32_t addr, uint8_t kind)
 {
 	uint32_t i;
 
 	for (i = sf_splice_hash(addr, port) & t->owned_mask; t->owned[i].addr != 0;
-			i = (i + 1) & t->owned_mask)
-		if (t->owned[i].addr == addr && t->owned[i].port == port)
+			i = (i + 1) & t->owned_mask) {
+		if (t->owned[i].addr == addr && t->owned[i].port == port) {
+			t->owned[i].kind |= kind;
 			return;
+		}
+	}
 	t->owned[i].addr = addr;
 	t->owned[i].port = (uint8_t)port;
+	t->owned[i].kind = kind;
 }
 
 struct sf_splice_tables *sf_splice_tables_create(const struct sf_conf *conf)
@@ -46,7 +50,7 @@ struct sf_splice_tables *sf_splice_tables_create(const struct sf_conf *conf)
 		t->svc[i].index = SF_SPLICE_SVC_FREE;
 
 	for (uint16_t p = 0; p < conf->nb_ports; p++)
-		owned_add(t, p, conf->ports[p].addr);
+		owned_add(t, p, conf->ports[p].addr, SF_SPLICE_OWN_PORT);
 	for (uint16_t s = 0; s < conf->nb_services; s++) {
 		const struct sf_conf_service *cs = &conf->services[s];
 		uint32_t i;
@@ -58,9 +62,9 @@ struct sf_splice_tables *sf_splice_tables_create(const struct sf_conf *conf)
 			.vip = cs->vip, .vport = cs->vport, .mss = cs->mss, .wscale = cs->wscale,
 			.port = cs->port, .index = s,
 		};
-		owned_add(t, cs->port, cs->vip);
+		owned_add(t, cs->port, cs->vip, SF_SPLICE_OWN_VIP);
 		for (uint16_t a = 0; a < cs->nb_sources; a++)
-			owned_add(t, cs->backend_port, cs->sources[a]);
+			owned_add(t, cs->backend_port, cs->sources[a], SF_SPLICE_OWN_SOURCE);
 	}
 	return t;
 nomem:

@@ -3,9 +3,10 @@
  * @file
  * The splice: what the appliance does with TCP to its services.
  *
- * This part answers SYNs statelessly with cookie SYN-ACKs (sf_splice_syn_rcv_bulk)
- * and checks the cookie of ACKs that match no connection (sf_splice_ack_rcv_bulk).
- * Connections to backends are opened from valid ACKs (see docs/design/cookies.md).
+ * SYNs are answered statelessly with cookie SYN-ACKs (sf_splice_syn_rcv_bulk); an ACK
+ * that matches no connection and carries a valid cookie opens a connection to a backend,
+ * and from then on every segment is translated in both directions
+ * (sf_splice_tcp_rcv_bulk; docs/design/splice.md and the essay in sf_splice_conn.c).
  *
  * Handlers take a burst of parsed packets and leave every mbuf in exactly one of
  * two places: the caller's TX array (rewritten in place into the answer, to be sent
@@ -20,10 +21,14 @@
 
 #include <rte_mbuf.h>
 
+#include <rte_ether.h>
+
 #include "sf_conf.h"
+#include "sf_conntab.h"
 #include "sf_cookie.h"
 #include "sf_pkt.h"
 #include "sf_stats.h"
+#include "sf_timerwheel.h"
 
 /** Most packets one call of a bulk handler takes. */
 #define SF_SPLICE_BURST_MAX 64
@@ -50,6 +55,50 @@ struct sf_splice_tables *sf_splice_tables_create(const struct sf_conf *conf);
 /** Free tables made by sf_splice_tables_create(); NULL is allowed. */
 void sf_splice_tables_free(struct sf_splice_tables *t);
 
+/**
+ * How the splice sends packets: the worker's TX buffers and neighbour table.
+ * Every function takes ownership of the mbuf.
+ */
+struct sf_splice_io {
+	/** Send on port index @p port; the Ethernet header is complete. */
+	void (*tx)(void *arg, uint16_t port, struct rte_mbuf *m);
+	/** Send on port index @p port to IPv4 @p dst: resolve its next hop, fill the Ethernet header. */
+	void (*tx_resolve)(void *arg, uint16_t port, uint32_t dst, struct rte_mbuf *m);
+	/** Hand a packet to worker @p owner (the one owning its source port). */
+	void (*handoff)(void *arg, unsigned int owner, struct rte_mbuf *m);
+	void *arg;
+};
+
+/** Consecutive connect failures after which a backend is taken out, per worker. */
+#define SF_SPLICE_BACKEND_FAILS_MAX 3
+/** How long a failing backend stays out before it is tried again. */
+#define SF_SPLICE_BACKEND_DOWN_MS 10000
+/** Lowest source port; workers share [SF_SPLICE_SPORT_MIN, 65535] in equal slices. */
+#define SF_SPLICE_SPORT_MIN 1024
+
+/** One backend of one service as a worker sees it. */
+struct sf_splice_backend {
+	int32_t cur;                 /**< smooth weighted round robin: current weight */
+	uint16_t weight;             /**< 0 = drained: no new connections */
+	uint16_t fails;              /**< consecutive connect failures */
+	uint32_t down_until;         /**< wheel tick until which it stays out (0 = up) */
+	uint32_t active;             /**< gauge: live connections on this worker */
+};
+
+/** Parameters of sf_splice_init(). */
+struct sf_splice_params {
+	const struct sf_conf *conf;
+	const struct sf_splice_tables *tables;
+	const struct sf_cookie_ctx *cookie;
+	struct sf_stats_lcore *st;
+	struct rte_mempool *pool;             /**< for packets the splice originates */
+	struct sf_splice_io io;
+	const struct rte_ether_addr *port_mac;  /**< MAC of each configured port */
+	unsigned int worker;                  /**< this worker's index */
+	unsigned int nb_workers;
+	int socket;
+};
+
 /** Per-worker splice context. */
 struct sf_splice {
 	const struct sf_splice_tables *tables;
@@ -57,7 +106,45 @@ struct sf_splice {
 	struct sf_stats_lcore *st;
 	uint8_t invalid_action;      /**< enum sf_conf_action for invalid cookies */
 	uint8_t no_service_action;   /**< enum sf_conf_action for SYNs to no service */
+	uint8_t time_wait_reuse;
+	uint8_t syn_retries;
+	const struct sf_conf *conf;
+	struct sf_conntab *ct;
+	struct sf_timerwheel *tw;
+	struct rte_mempool *pool;
+	struct sf_splice_io io;
+	unsigned int worker;
+	unsigned int nb_workers;
+	uint16_t sport_lo, sport_hi;  /**< this worker's source port slice */
+	uint16_t sport_next;
+	uint16_t src_rr;
+	uint32_t gen;                 /**< bumped whenever a connection is freed or opened */
+	uint64_t now_ms;              /**< wall clock of the current burst (timestamps) */
+	uint32_t t_rto, t_rto_max, t_time_wait, t_fin_wait2, t_idle, t_half_open;  /**< ticks */
+	uint32_t nb_state[SF_CONN_STATE_MAX];   /**< gauges: connections by state */
+	struct rte_ether_addr port_mac[SF_CONF_MAX_PORTS];
+	struct sf_splice_backend be[SF_CONF_MAX_SERVICES][SF_CONF_MAX_BACKENDS];
 };
+
+/**
+ * Set up a worker's splice: connection table, timer wheel, backend state.
+ * @return 0, or -errno (ENOMEM, or the table's error)
+ */
+int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p);
+
+/** Free what sf_splice_init() made; live connections are dropped silently. */
+void sf_splice_fini(struct sf_splice *sp);
+
+/**
+ * Handle the TCP packets of one burst received on port index @p pidx (n <= SF_SPLICE_BURST_MAX):
+ * connection lookup in bulk, translation for known connections, cookie SYN-ACKs and
+ * cookie checks for the rest, handoff of backend packets owned by another worker.
+ */
+void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf **m,
+		struct sf_pkt_info *const *pi, unsigned int n);
+
+/** Run the connection timers that are due (retransmits, timeouts). */
+void sf_splice_timers(struct sf_splice *sp, uint64_t now_tsc);
 
 /**
  * Answer a burst of SYNs to services with cookie SYN-ACKs, rewriting each mbuf in place.
@@ -70,20 +157,6 @@ struct sf_splice {
 void sf_splice_syn_rcv_bulk(struct sf_splice *sp, struct rte_mbuf **m,
 		const struct sf_pkt_info *const *pi, const struct sf_splice_svc *const *svc,
 		unsigned int n, uint64_t now_ms, struct rte_mbuf **tx, unsigned int *nb_tx);
-
-/**
- * Check the cookies of a burst of ACKs that match no connection (n <= SF_SPLICE_BURST_MAX).
- *
- * @param valid   receives the ACKs whose cookie is valid, with their decoded options in
- *                @p res (same index); the caller opens their connections
- * @param nb_valid  advanced by the count of valid ACKs
- * Invalid ones are counted by reason and dropped, or answered with an RST per
- * cookies.invalid_action (placed in @p tx).
- */
-void sf_splice_ack_rcv_bulk(struct sf_splice *sp, struct rte_mbuf **m,
-		const struct sf_pkt_info *const *pi, unsigned int n, uint64_t now_ms,
-		struct rte_mbuf **valid, struct sf_cookie_result *res, unsigned int *nb_valid,
-		struct rte_mbuf **tx, unsigned int *nb_tx);
 
 /**
  * A SYN to an owned address with no service on its port: count it, then answer

@@ -15,9 +15,15 @@
 
 #define SF_SPLICE_SVC_FREE 0xffff
 
+/* sf_splice_owned.kind bits */
+#define SF_SPLICE_OWN_PORT 0x1     /**< the port's own address */
+#define SF_SPLICE_OWN_VIP 0x2      /**< a service address */
+#define SF_SPLICE_OWN_SOURCE 0x4   /**< a source address towards backends */
+
 struct sf_splice_owned {
 	uint32_t addr;         /**< network order; 0 = free slot */
 	uint8_t port;
+	uint8_t kind;          /**< SF_SPLICE_OWN_* */
 };
 
 struct sf_splice_tables {
@@ -49,21 +55,28 @@ sf_splice_svc_lookup(const struct sf_splice_tables *t, uint32_t vip, uint16_t vp
 }
 
 /**
- * @return whether the appliance owns @p addr on port @p port: the port's address,
- * a VIP of a service on that port, or a source address of a service whose backends
- * are behind that port.
+ * @return what the appliance owns at @p addr on port @p port (SF_SPLICE_OWN_* bits, 0 when
+ * nothing): the port's address, a VIP of a service on that port, or a source address of a
+ * service whose backends are behind that port.
  */
-static __rte_always_inline bool
-sf_splice_addr_owned(const struct sf_splice_tables *t, uint16_t port, uint32_t addr)
+static __rte_always_inline unsigned int
+sf_splice_addr_kind(const struct sf_splice_tables *t, uint16_t port, uint32_t addr)
 {
 	for (uint32_t i = sf_splice_hash(addr, port) & t->owned_mask;; i = (i + 1) & t->owned_mask) {
 		const struct sf_splice_owned *o = &t->owned[i];
 
 		if (o->addr == 0)
-			return false;
+			return 0;
 		if (o->addr == addr && o->port == port)
-			return true;
+			return o->kind;
 	}
+}
+
+/** @return whether the appliance owns @p addr on port @p port (any kind). */
+static __rte_always_inline bool
+sf_splice_addr_owned(const struct sf_splice_tables *t, uint16_t port, uint32_t addr)
+{
+	return sf_splice_addr_kind(t, port, addr) != 0;
 }
 
 #endif /* SF_SPLICE_DP_H */

@@ -51,8 +51,37 @@
 	X(cookie_valid,          "ACKs whose cookie is valid: handshakes completed") \
 	X(cookie_invalid,        "ACKs whose cookie is invalid (sum of the cookie_invalid_* reasons)") \
 	X(cookie_valid_dropped,  "valid handshakes dropped because no splice is available") \
-	X(rst_sent,              "RSTs sent (no service, invalid cookie with cookies.invalid_action rst)") \
+	X(rst_sent,              "RSTs the appliance originated (no service, invalid cookie, backend failure, timeouts)") \
+	X(conn_new,              "connections opened towards a backend (valid cookie ACK)") \
+	X(conn_established,      "backend handshakes completed: connections spliced") \
+	X(conn_closed,           "connections freed, for any reason") \
+	X(conn_closed_normal,    "connections freed after TIME_WAIT (both FINs acknowledged)") \
+	X(conn_reset,            "connections closed by an in-window RST from either side") \
+	X(conn_timeout_idle,     "established connections idle past tcp.idle_timeout_ms (both sides RST)") \
+	X(conn_timeout_close,    "closing connections stalled past their timeout (both sides RST)") \
+	X(conn_table_full,       "valid handshakes refused: connection table full (the client's ACK dropped)") \
+	X(conn_no_backend,       "valid handshakes refused: no backend available (client RST)") \
+	X(conn_no_source_port,   "valid handshakes refused: no free source port (client RST)") \
+	X(backend_syn_sent,      "SYNs sent to backends, retransmissions included") \
+	X(backend_syn_retransmit, "backend SYNs retransmitted") \
+	X(backend_connect_failed, "backend connects given up after tcp.syn_retries (client RST)") \
+	X(backend_rst,           "backends that answered our SYN with an RST (client RST)") \
+	X(backend_synack_retransmit, "retransmitted backend SYN-ACKs acknowledged again") \
+	X(backend_down,          "backends taken out after repeated connect failures") \
+	X(time_wait_reuse,       "TIME_WAIT connections reused by a new SYN with a higher sequence number") \
+	X(rst_out_of_window,     "RSTs outside the receiver's window, ignored") \
+	X(fwd_c2b,               "segments translated from a client to its backend") \
+	X(fwd_b2c,               "segments translated from a backend to its client") \
+	X(ts_inserted,           "timestamps added towards a client whose backend does not use them") \
+	X(handoff_sent,          "backend packets handed to the worker owning their source port") \
+	X(handoff_rcvd,          "packets received from other workers' handoff") \
+	X(drop_handoff_full,     "packets dropped: the owning worker's handoff ring was full") \
+	X(drop_conn_not_ready,   "client segments while the backend handshake is in progress (the client retransmits)") \
+	X(drop_conn_syn,         "SYNs on a live connection other than a TIME_WAIT reuse") \
+	X(drop_conn_bad_synack,  "backend SYN-ACKs that do not acknowledge our SYN") \
+	X(drop_no_room,          "segments that could not grow for a timestamp option (no headroom)") \
 	X(drop_tcp_no_conn,      "TCP to a service matching no connection, neither SYN nor ACK (RST, FIN, SYN-ACK)") \
+	X(drop_no_route,         "packets to a destination off every port's subnet with no gateway") \
 	X(drop_no_mbuf,          "packets the appliance could not originate: mbuf pool empty")
 
 enum sf_stat_id {

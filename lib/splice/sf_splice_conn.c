@@ -1,0 +1,1170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Spliced connections: open towards a backend on a valid cookie ACK, translate
+ * every segment in both directions, follow the close, expire on timers.
+ *
+ * Numbering. The client numbered its bytes from its ISN x; the backend gets our
+ * SYN with the same ISN, so client sequence numbers pass unchanged. The client
+ * saw the cookie y as our ISN; the backend chose its own ISN z. With
+ * seq_delta = z - y:
+ *
+ *   backend -> client   SEQ  -= seq_delta        (backend numbers into the client's view)
+ *   client  -> backend  ACK  += seq_delta, and every SACK/D-SACK edge += seq_delta
+ *
+ * Timestamps. The client's TSval passes to the backend unchanged (our SYN carries
+ * it), so the backend's TSecr needs nothing. The client was given the cookie's
+ * TSval c in the SYN-ACK; the backend's clock started at its own TSval b. With
+ * ts_delta = c - b: backend TSval += ts_delta towards the client, client TSecr
+ * -= ts_delta towards the backend. A backend that refuses timestamps while the
+ * client uses them gets the client's options replaced by NOPs, and its segments
+ * to the client get a timestamp added (our MSS to it is 12 bytes smaller, so
+ * there is room for the option within the client's MSS).
+ *
+ * Windows. A window field is scaled by the shift its sender announced. The
+ * client announced c_ws to us and we passed the same shift to the backend, so
+ * client windows pass unchanged when the backend scales too. Backend windows are
+ * in the backend's shift b_ws; the client reads them in our_ws (promised in the
+ * cookie SYN-ACK): they are rescaled when the two differ, never capped below
+ * what the 16-bit field can carry.
+ *
+ * Checksums are updated incrementally (RFC 1624) for every field changed.
+ *
+ * Close. Each direction's FIN is recorded (it is the last sequence number the
+ * side sent) and so is its acknowledgement; the connection state follows:
+ * FIN_WAIT_1 (first FIN unacknowledged), FIN_WAIT_2 (acknowledged, the other
+ * side in CLOSE_WAIT), CLOSING (both FINs before either ACK), LAST_ACK (second
+ * FIN unacknowledged), TIME_WAIT (both acknowledged; 2 * msl, restarted by a
+ * retransmitted FIN). An RST within the receiver's window closes both sides.
+ *
+ * One timer per connection; its meaning follows the state. Idle and closing
+ * timeouts are lazy: packets only note the tick they were seen, and a firing
+ * timer re-arms itself for the rest of the period when traffic came since.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "sf_log.h"
+#include "sf_pkt_dp.h"
+#include "sf_splice_dp.h"
+#include "sf_timerwheel_dp.h"
+
+extern int sf_splice_logtype;
+
+#define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+/* Room the TCP header has for options: data offset 15 words. */
+#define TCP_HDR_MAX 60
+/* Bytes a NOP NOP TS option takes. */
+#define TS_OPT_LEN 12
+
+/* ---------------------------------------------------------------- helpers */
+
+static inline void stat(struct sf_splice *sp, enum sf_stat_id id)
+{
+	sf_stats_inc(sp->st, id);
+}
+
+static inline void drop(struct sf_splice *sp, struct rte_mbuf *m, enum sf_stat_id why)
+{
+	sf_stats_inc(sp->st, why);
+	rte_pktmbuf_free(m);
+}
+
+static inline uint32_t now_tick(const struct sf_splice *sp)
+{
+	return sf_timerwheel_now(sp->tw);
+}
+
+static inline void state_set(struct sf_splice *sp, struct sf_conn *c, unsigned int st)
+{
+	if (c->state != SF_CONN_CLOSED)
+		sp->nb_state[c->state]--;
+	sp->nb_state[st]++;
+	c->state = (uint8_t)st;
+}
+
+/* One's complement sum of the 16-bit words covering bytes [lo, hi) of a header. */
+static inline uint32_t words_sum(const uint8_t *h, unsigned int lo, unsigned int hi)
+{
+	uint32_t s = 0;
+
+	for (unsigned int i = lo & ~1u; i < hi; i += 2) {
+		uint16_t w;
+
+		memcpy(&w, h + i, 2);
+		s += w;
+	}
+	return s;
+}
+
+/* Checksum after the covered words summed to @p before and now sum to @p after. */
+static inline uint16_t cksum_replace(uint16_t ck, uint32_t before, uint32_t after)
+{
+	uint64_t s = (uint16_t)~ck;
+
+	before = (before & 0xffff) + (before >> 16);
+	before = (before & 0xffff) + (before >> 16);
+	s += (uint16_t)~before;
+	s += after;
+	return (uint16_t)~sf_pkt_cksum_fold(s);
+}
+
+/* Store a host-order 32-bit value at an even offset, adjusting checksum *ck. */
+static inline void put32(uint8_t *p, uint32_t v, uint16_t *ck)
+{
+	uint32_t old, nw = rte_cpu_to_be_32(v);
+
+	memcpy(&old, p, 4);
+	memcpy(p, &nw, 4);
+	*ck = sf_pkt_cksum_adjust32(*ck, old, nw);
+}
+
+static inline void put16(uint8_t *p, uint16_t v, uint16_t *ck)
+{
+	uint16_t old, nw = rte_cpu_to_be_16(v);
+
+	memcpy(&old, p, 2);
+	memcpy(p, &nw, 2);
+	*ck = sf_pkt_cksum_adjust16(*ck, old, nw);
+}
+
+/* Store a network-order address, adjusting both the IPv4 and the TCP checksum. */
+static inline void put_addr(uint8_t *p, uint32_t a, uint16_t *ipck, uint16_t *tcpck)
+{
+	uint32_t old;
+
+	memcpy(&old, p, 4);
+	memcpy(p, &a, 4);
+	*ipck = sf_pkt_cksum_adjust32(*ipck, old, a);
+	*tcpck = sf_pkt_cksum_adjust32(*tcpck, old, a);
+}
+
+/* Apply a 32-bit delta to a big-endian value at any offset of the TCP header. */
+static inline void add32_any(uint8_t *tcp, unsigned int off, uint32_t delta, uint16_t *ck)
+{
+	uint32_t before = words_sum(tcp, off, off + 4), v;
+
+	v = sf_pkt_be32_load(tcp + off) + delta;
+	sf_pkt_be32_store(tcp + off, v);
+	*ck = cksum_replace(*ck, before, words_sum(tcp, off, off + 4));
+}
+
+/* ------------------------------------------------------- building segments */
+
+/*
+ * Write Ethernet + IPv4 + TCP headers (+ options) into an empty mbuf.
+ * @return 0, or -ENOSPC
+ */
+static int seg_build(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		const struct rte_ether_addr *dmac, uint32_t saddr, uint32_t daddr, uint16_t sport,
+		uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		const uint8_t *opt, unsigned int optlen)
+{
+	unsigned int tcp_len = 20 + optlen, len = RTE_ETHER_HDR_LEN + 20 + tcp_len;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len), *ip, *tcp;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	uint16_t ck;
+
+	if (p == NULL)
+		return -ENOSPC;
+	eth->dst_addr = *dmac;
+	eth->src_addr = *smac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = p + RTE_ETHER_HDR_LEN;
+	ip[0] = 0x45;
+	ip[1] = 0;
+	sf_pkt_be16_store(ip + 2, (uint16_t)(20 + tcp_len));
+	sf_pkt_be32_store(ip + 4, 0x00004000u);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	ip[10] = ip[11] = 0;
+	memcpy(ip + 12, &saddr, 4);
+	memcpy(ip + 16, &daddr, 4);
+	ck = (uint16_t)~sf_pkt_cksum_fold(sf_pkt_cksum_sum(0, ip, 20));
+	memcpy(ip + 10, &ck, 2);
+	tcp = ip + 20;
+	sf_pkt_be16_store(tcp, sport);
+	sf_pkt_be16_store(tcp + 2, dport);
+	sf_pkt_be32_store(tcp + 4, seq);
+	sf_pkt_be32_store(tcp + 8, ack);
+	tcp[12] = (uint8_t)((tcp_len / 4) << 4);
+	tcp[13] = flags;
+	sf_pkt_be16_store(tcp + 14, win);
+	tcp[16] = tcp[17] = tcp[18] = tcp[19] = 0;
+	if (optlen != 0)
+		memcpy(tcp + 20, opt, optlen);
+	ck = (uint16_t)~sf_pkt_cksum_fold(sf_pkt_cksum_sum(
+			sf_pkt_cksum_pseudo(saddr, daddr, IPPROTO_TCP, tcp_len), tcp, tcp_len));
+	memcpy(tcp + 16, &ck, 2);
+	return 0;
+}
+
+/* An RST to one side of a connection, from what the appliance knows of it. */
+static void conn_send_rst(struct sf_splice *sp, const struct sf_conn *c, unsigned int to)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->pool);
+	int ret;
+
+	if (m == NULL) {
+		stat(sp, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	if (to == SF_CONN_CLIENT)
+		ret = seg_build(m, &sp->port_mac[c->c_port_idx], &c->c_mac, c->vip, c->c_addr,
+				c->vport, c->c_port, c->b_nxt - c->seq_delta, c->c_nxt,
+				SF_TCP_RST | SF_TCP_ACK, 0, NULL, 0);
+	else
+		ret = seg_build(m, &sp->port_mac[c->b_port_idx], &c->b_mac, c->s_addr, c->b_addr,
+				c->s_port, c->b_port, c->c_nxt, c->b_nxt, SF_TCP_RST | SF_TCP_ACK, 0, NULL, 0);
+	if (ret != 0) {
+		drop(sp, m, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	stat(sp, SF_STAT_rst_sent);
+	sp->io.tx(sp->io.arg, to == SF_CONN_CLIENT ? c->c_port_idx : c->b_port_idx, m);
+}
+
+/* (Re)send our SYN to the backend, carrying the client's ISN and options. */
+static void conn_send_syn(struct sf_splice *sp, struct sf_conn *c)
+{
+	static const struct rte_ether_addr zero;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->pool);
+	uint8_t opt[20], *o = opt;
+	uint16_t mss = c->held_mss;
+	uint8_t flags = SF_TCP_SYN;
+	uint32_t win;
+
+	if (m == NULL) {
+		stat(sp, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	/* Leave room for a timestamp we may have to add towards the client. */
+	if (c->flags & SF_CONN_F_TS_C)
+		mss -= TS_OPT_LEN;
+	o[0] = SF_TCPOPT_MSS;
+	o[1] = 4;
+	sf_pkt_be16_store(o + 2, mss);
+	o += 4;
+	if (c->flags & SF_CONN_F_TS_C) {
+		if (c->flags & SF_CONN_F_SACK_C) {
+			o[0] = SF_TCPOPT_SACK_PERM;
+			o[1] = 2;
+		} else {
+			o[0] = o[1] = SF_TCPOPT_NOP;
+		}
+		o[2] = SF_TCPOPT_TS;
+		o[3] = 10;
+		sf_pkt_be32_store(o + 4, c->c_ts_recent);
+		sf_pkt_be32_store(o + 8, 0);
+		o += 12;
+	} else if (c->flags & SF_CONN_F_SACK_C) {
+		o[0] = o[1] = SF_TCPOPT_NOP;
+		o[2] = SF_TCPOPT_SACK_PERM;
+		o[3] = 2;
+		o += 4;
+	}
+	if (c->flags & SF_CONN_F_WS_C) {
+		o[0] = SF_TCPOPT_NOP;
+		o[1] = SF_TCPOPT_WS;
+		o[2] = 3;
+		o[3] = c->c_ws;
+		o += 4;
+	}
+	if (c->flags & SF_CONN_F_ECN)
+		flags |= SF_TCP_ECE | SF_TCP_CWR;
+	win = (uint32_t)c->c_wnd << ((c->flags & SF_CONN_F_WS_C) ? c->c_ws : 0);
+	/* During SYN_SENT, b_nxt holds our SYN's sequence number + 1. */
+	if (seg_build(m, &sp->port_mac[c->b_port_idx], &zero, c->s_addr, c->b_addr, c->s_port,
+			c->b_port, c->b_nxt - 1, 0, flags, (uint16_t)RTE_MIN(win, 65535u), opt,
+			(unsigned int)(o - opt)) != 0) {
+		drop(sp, m, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	stat(sp, SF_STAT_backend_syn_sent);
+	sp->io.tx_resolve(sp->io.arg, c->b_port_idx, c->b_addr, m);
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static void conn_free(struct sf_splice *sp, struct sf_conn *c)
+{
+	struct sf_conntab_key k;
+
+	sf_conn_key(c, SF_CONN_CLIENT, &k);
+	sf_conntab_del(sp->ct, &k);
+	if (c->s_port != 0) {
+		sf_conn_key(c, SF_CONN_BACKEND, &k);
+		sf_conntab_del(sp->ct, &k);
+		sp->be[c->svc][c->backend].active--;
+	}
+	sf_timerwheel_timer_cancel(sp->tw, &c->timer);
+	if (c->held != NULL) {
+		rte_pktmbuf_free(c->held);
+		c->held = NULL;
+	}
+	sp->nb_state[c->state]--;
+	sf_conntab_conn_free(sp->ct, c);
+	sp->gen++;
+	stat(sp, SF_STAT_conn_closed);
+}
+
+static void backend_failed(struct sf_splice *sp, const struct sf_conn *c)
+{
+	struct sf_splice_backend *b = &sp->be[c->svc][c->backend];
+
+	if (++b->fails >= SF_SPLICE_BACKEND_FAILS_MAX && b->down_until == 0) {
+		uint32_t down = now_tick(sp) + sf_timerwheel_ms_to_ticks(sp->tw, SF_SPLICE_BACKEND_DOWN_MS);
+
+		b->down_until = down != 0 ? down : 1;
+		stat(sp, SF_STAT_backend_down);
+		SF_LOG_RATELIMIT(splice, WARNING, "service %s: backend " SF_IPV4_FMT ":%u out for %u ms "
+				"after %u connect failures", sp->conf->services[c->svc].name,
+				SF_IPV4_BYTES(c->b_addr), c->b_port, SF_SPLICE_BACKEND_DOWN_MS, b->fails);
+	}
+}
+
+/* Smooth weighted round robin (as nginx) over the backends that are up and not drained. */
+static int backend_pick(struct sf_splice *sp, uint16_t svc)
+{
+	const struct sf_conf_service *cs = &sp->conf->services[svc];
+	struct sf_splice_backend *be = sp->be[svc];
+	uint32_t now = now_tick(sp);
+	int32_t total = 0;
+	int best = -1;
+
+	for (uint16_t i = 0; i < cs->nb_backends; i++) {
+		struct sf_splice_backend *b = &be[i];
+
+		if (b->weight == 0)
+			continue;
+		if (b->down_until != 0) {
+			if (SEQ_LT(now, b->down_until))
+				continue;
+			b->down_until = 0;  /* try it again; one more failure takes it out again */
+			b->fails = SF_SPLICE_BACKEND_FAILS_MAX - 1;
+		}
+		b->cur += b->weight;
+		total += b->weight;
+		if (best < 0 || b->cur > be[best].cur)
+			best = i;
+	}
+	if (best >= 0)
+		be[best].cur -= total;
+	return best;
+}
+
+/* A free source port in this worker's slice for (source, backend). */
+static uint16_t sport_pick(struct sf_splice *sp, uint32_t s_addr, uint32_t b_addr, uint16_t b_port)
+{
+	unsigned int span = (unsigned int)(sp->sport_hi - sp->sport_lo) + 1;
+
+	for (unsigned int tries = 0; tries < RTE_MIN(span, 256u); tries++) {
+		struct sf_conntab_key k = {b_addr, s_addr, b_port, sp->sport_next};
+		const struct sf_conntab_key *kp = &k;
+		struct sf_conn *c;
+		uint8_t half;
+		uint16_t port = sp->sport_next;
+
+		sp->sport_next = port == sp->sport_hi ? sp->sport_lo : port + 1;
+		if (sf_conntab_lookup_bulk(sp->ct, &kp, 1, &c, &half) == 0)
+			return port;
+	}
+	return 0;
+}
+
+static void timer_arm(struct sf_splice *sp, struct sf_conn *c, uint32_t ticks)
+{
+	sf_timerwheel_timer_arm(sp->tw, &c->timer, ticks);
+}
+
+/* Timer for the connection's state after it changed. */
+static void state_timer(struct sf_splice *sp, struct sf_conn *c)
+{
+	switch (c->state) {
+	case SF_CONN_ESTABLISHED:
+		timer_arm(sp, c, sp->t_idle);
+		break;
+	case SF_CONN_FIN_WAIT_2:
+		timer_arm(sp, c, sp->t_fin_wait2);
+		break;
+	case SF_CONN_TIME_WAIT:
+		timer_arm(sp, c, sp->t_time_wait);
+		break;
+	default:
+		timer_arm(sp, c, sp->t_half_open);
+		break;
+	}
+}
+
+/* Derive the state from the FIN flags; arm the state's timer on a change. */
+static void state_update(struct sf_splice *sp, struct sf_conn *c)
+{
+	uint16_t f = c->flags;
+	unsigned int st;
+
+	if (!(f & (SF_CONN_F_FIN_C | SF_CONN_F_FIN_B))) {
+		return;
+	} else if ((f & SF_CONN_F_FIN_C) && (f & SF_CONN_F_FIN_B)) {
+		uint16_t first_acked = (f & SF_CONN_F_CLIENT_FIRST) ? SF_CONN_F_FINACK_C :
+			SF_CONN_F_FINACK_B;
+
+		if ((f & SF_CONN_F_FINACK_C) && (f & SF_CONN_F_FINACK_B))
+			st = SF_CONN_TIME_WAIT;
+		else if (f & first_acked)
+			st = SF_CONN_LAST_ACK;
+		else
+			st = SF_CONN_CLOSING;
+	} else {
+		uint16_t acked = (f & SF_CONN_F_FIN_C) ? SF_CONN_F_FINACK_C : SF_CONN_F_FINACK_B;
+
+		st = (f & acked) ? SF_CONN_FIN_WAIT_2 : SF_CONN_FIN_WAIT_1;
+	}
+	if (st == c->state)
+		return;
+	/* A closing connection never goes back (CLOSING -> LAST_ACK is not a step of a close). */
+	if (st == SF_CONN_LAST_ACK && c->state == SF_CONN_CLOSING)
+		return;
+	state_set(sp, c, st);
+	state_timer(sp, c);
+}
+
+static void conn_timer_cb(struct sf_timerwheel *tw, struct sf_timerwheel_timer *t, void *arg)
+{
+	struct sf_splice *sp = arg;
+	struct sf_conn *c = container_of(t, struct sf_conn, timer);
+	uint32_t now = sf_timerwheel_now(tw), period, idle;
+
+	switch (c->state) {
+	case SF_CONN_SYN_SENT:
+		if (c->syn_tries <= sp->syn_retries) {
+			uint32_t rto = sp->t_rto << RTE_MIN(c->syn_tries, 20);
+
+			conn_send_syn(sp, c);
+			stat(sp, SF_STAT_backend_syn_retransmit);
+			c->syn_tries++;
+			timer_arm(sp, c, RTE_MIN(rto, sp->t_rto_max));
+			return;
+		}
+		stat(sp, SF_STAT_backend_connect_failed);
+		backend_failed(sp, c);
+		if (c->held != NULL) {
+			struct sf_pkt_info pi;
+			struct rte_mbuf *m = c->held;
+
+			c->held = NULL;
+			if (sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+					SF_PKT_F_IP_CKSUM_GOOD | SF_PKT_F_L4_CKSUM_GOOD, &pi) == SF_PKT_OK) {
+				sf_splice_rst_reply(m, &pi);
+				stat(sp, SF_STAT_rst_sent);
+				sp->io.tx(sp->io.arg, c->c_port_idx, m);
+			} else {
+				rte_pktmbuf_free(m);
+			}
+		}
+		conn_free(sp, c);
+		return;
+	case SF_CONN_TIME_WAIT:
+		stat(sp, SF_STAT_conn_closed_normal);
+		conn_free(sp, c);
+		return;
+	case SF_CONN_ESTABLISHED:
+		period = sp->t_idle;
+		break;
+	case SF_CONN_FIN_WAIT_2:
+		period = sp->t_fin_wait2;
+		break;
+	default:
+		period = sp->t_half_open;
+		break;
+	}
+	idle = now - c->last_seen;
+	if (idle < period) {
+		timer_arm(sp, c, period - idle);
+		return;
+	}
+	stat(sp, c->state == SF_CONN_ESTABLISHED ? SF_STAT_conn_timeout_idle : SF_STAT_conn_timeout_close);
+	conn_send_rst(sp, c, SF_CONN_CLIENT);
+	conn_send_rst(sp, c, SF_CONN_BACKEND);
+	conn_free(sp, c);
+}
+
+/* ------------------------------------------------------------ translation */
+
+/*
+ * Rewrite a client segment for the backend, in place. @return false when it must
+ * be dropped (counted).
+ */
+static bool xlate_c2b(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	uint16_t ipck, ck;
+
+	eth->dst_addr = c->b_mac;
+	eth->src_addr = sp->port_mac[c->b_port_idx];
+	memcpy(&ipck, ip + 10, 2);
+	memcpy(&ck, tcp + 16, 2);
+	put_addr(ip + 12, c->s_addr, &ipck, &ck);
+	put_addr(ip + 16, c->b_addr, &ipck, &ck);
+	memcpy(ip + 10, &ipck, 2);
+	put16(tcp, c->s_port, &ck);
+	put16(tcp + 2, c->b_port, &ck);
+	if (pi->tcp_flags & SF_TCP_ACK)
+		put32(tcp + 8, pi->ack + c->seq_delta, &ck);
+	if (!(pi->tcp_flags & SF_TCP_SYN) && (c->flags & (SF_CONN_F_WS_C | SF_CONN_F_WS_B)) ==
+			SF_CONN_F_WS_C) {
+		/* The client scales, the backend does not: unscale, within 16 bits. */
+		uint32_t bytes = (uint32_t)pi->win << c->c_ws;
+
+		put16(tcp + 14, (uint16_t)RTE_MIN(bytes, 65535u), &ck);
+	}
+	if (pi->opts.present & SF_TCPO_TS) {
+		unsigned int off = pi->opts.ts_off;
+
+		if (c->flags & SF_CONN_F_TS_B) {
+			add32_any(tcp, off + 6, -c->ts_delta, &ck);
+		} else {
+			/* The backend did not agree to timestamps: the option becomes NOPs. */
+			uint32_t before = words_sum(tcp, off, off + 10);
+
+			memset(tcp + off, SF_TCPOPT_NOP, 10);
+			ck = cksum_replace(ck, before, words_sum(tcp, off, off + 10));
+		}
+	}
+	if ((pi->opts.present & SF_TCPO_SACK) && c->seq_delta != 0)
+		for (unsigned int i = 0; i < pi->opts.nb_sack; i++) {
+			add32_any(tcp, pi->opts.sack_off + 2u + 8u * i, c->seq_delta, &ck);
+			add32_any(tcp, pi->opts.sack_off + 6u + 8u * i, c->seq_delta, &ck);
+		}
+	memcpy(tcp + 16, &ck, 2);
+	m->ol_flags = 0;
+	return true;
+}
+
+/* Make room for a timestamp option at the end of the TCP header. @return the new tcp pointer. */
+static uint8_t *ts_insert(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi, uint16_t *ck)
+{
+	unsigned int hdrs = pi->l2_len + pi->l3_len + pi->l4_len;
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *p, *ip, *tcp, *o;
+	uint32_t before, tsval = (uint32_t)sp->now_ms + 64;
+
+	if (pi->l4_len + TS_OPT_LEN > TCP_HDR_MAX || m->nb_segs > 1 ||
+	    rte_pktmbuf_prepend(m, TS_OPT_LEN) == NULL)
+		return NULL;
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(p, old, hdrs);
+	ip = p + pi->l2_len;
+	tcp = ip + pi->l3_len;
+	o = tcp + pi->l4_len;
+	/* IPv4 total length. */
+	{
+		uint16_t ipck;
+
+		memcpy(&ipck, ip + 10, 2);
+		put16(ip + 2, (uint16_t)(pi->ip_len + TS_OPT_LEN), &ipck);
+		memcpy(ip + 10, &ipck, 2);
+	}
+	/* Pseudo header length, data offset, the option bytes. */
+	*ck = sf_pkt_cksum_adjust16(*ck, rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len)),
+			rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len + TS_OPT_LEN)));
+	before = words_sum(tcp, 12, 14);
+	tcp[12] = (uint8_t)(((pi->l4_len + TS_OPT_LEN) / 4) << 4) | (tcp[12] & 0x0f);
+	*ck = cksum_replace(*ck, before, words_sum(tcp, 12, 14));
+	o[0] = o[1] = SF_TCPOPT_NOP;
+	o[2] = SF_TCPOPT_TS;
+	o[3] = 10;
+	sf_pkt_be32_store(o + 4, tsval);
+	sf_pkt_be32_store(o + 8, c->c_ts_recent);
+	*ck = cksum_replace(*ck, 0, words_sum(o, 0, TS_OPT_LEN));
+	stat(sp, SF_STAT_ts_inserted);
+	return tcp;
+}
+
+/* Rewrite a backend segment for the client, in place. */
+static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
+	struct rte_ether_hdr *eth;
+	uint16_t ipck, ck;
+
+	memcpy(&ck, tcp + 16, 2);
+	if ((c->flags & (SF_CONN_F_TS_C | SF_CONN_F_TS_B)) == SF_CONN_F_TS_C &&
+	    !(pi->tcp_flags & SF_TCP_RST)) {
+		tcp = ts_insert(sp, c, m, pi, &ck);
+		if (tcp == NULL) {
+			drop(sp, m, SF_STAT_drop_no_room);
+			return false;
+		}
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		ip = p + pi->l2_len;
+	}
+	eth = (struct rte_ether_hdr *)p;
+	eth->dst_addr = c->c_mac;
+	eth->src_addr = sp->port_mac[c->c_port_idx];
+	memcpy(&ipck, ip + 10, 2);
+	put_addr(ip + 12, c->vip, &ipck, &ck);
+	put_addr(ip + 16, c->c_addr, &ipck, &ck);
+	memcpy(ip + 10, &ipck, 2);
+	put16(tcp, c->vport, &ck);
+	put16(tcp + 2, c->c_port, &ck);
+	put32(tcp + 4, pi->seq - c->seq_delta, &ck);
+	if (!(pi->tcp_flags & SF_TCP_SYN) && (c->flags & SF_CONN_F_WS_C)) {
+		unsigned int in = (c->flags & SF_CONN_F_WS_B) ? c->b_ws : 0, out = c->our_ws;
+
+		if (in != out) {
+			uint64_t bytes = (uint64_t)pi->win << in;
+			uint64_t w = bytes >> out;
+
+			if (w == 0 && bytes != 0)
+				w = 1;
+			put16(tcp + 14, (uint16_t)RTE_MIN(w, 65535u), &ck);
+		}
+	}
+	if ((pi->opts.present & SF_TCPO_TS) && (c->flags & SF_CONN_F_TS_B))
+		add32_any(tcp, pi->opts.ts_off + 2, c->ts_delta, &ck);
+	memcpy(tcp + 16, &ck, 2);
+	m->ol_flags = 0;
+	return true;
+}
+
+/* --------------------------------------------------------- per-connection */
+
+/* The backend accepted: learn its options, replay the client's ACK (and its data). */
+static void conn_synack_rcv(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct sf_splice_backend *b = &sp->be[c->svc][c->backend];
+	struct rte_mbuf *held = c->held;
+	struct sf_pkt_info hpi;
+	uint32_t cookie_isn = c->seq_delta, cookie_tsval = c->ts_delta;
+
+	if (!(pi->tcp_flags & SF_TCP_ACK) || pi->ack != c->b_nxt) {
+		drop(sp, m, SF_STAT_drop_conn_bad_synack);
+		return;
+	}
+	c->b_mac = eth->src_addr;
+	c->seq_delta = pi->seq - cookie_isn;
+	c->b_nxt = pi->seq + 1;
+	c->b_wnd = pi->win;
+	if ((c->flags & SF_CONN_F_WS_C) && (pi->opts.present & SF_TCPO_WS)) {
+		c->flags |= SF_CONN_F_WS_B;
+		c->b_ws = (uint8_t)RTE_MIN(pi->opts.wscale, 14);
+	}
+	if ((c->flags & SF_CONN_F_SACK_C) && (pi->opts.present & SF_TCPO_SACK_PERM))
+		c->flags |= SF_CONN_F_SACK_B;
+	if ((c->flags & SF_CONN_F_TS_C) && (pi->opts.present & SF_TCPO_TS)) {
+		c->flags |= SF_CONN_F_TS_B;
+		c->ts_delta = cookie_tsval - pi->opts.tsval;
+	} else {
+		c->ts_delta = 0;
+	}
+	rte_pktmbuf_free(m);
+	b->fails = 0;
+	c->held = NULL;
+	c->last_seen = now_tick(sp);
+	state_set(sp, c, SF_CONN_ESTABLISHED);
+	state_timer(sp, c);
+	stat(sp, SF_STAT_conn_established);
+	/* The client's third segment becomes our ACK of the SYN-ACK, data and all. */
+	if (held == NULL)
+		return;
+	if (sf_pkt_parse(rte_pktmbuf_mtod(held, const uint8_t *), rte_pktmbuf_data_len(held),
+			SF_PKT_F_IP_CKSUM_GOOD | SF_PKT_F_L4_CKSUM_GOOD, &hpi) != SF_PKT_OK) {
+		rte_pktmbuf_free(held);
+		return;
+	}
+	if (xlate_c2b(sp, c, held, &hpi)) {
+		stat(sp, SF_STAT_fwd_c2b);
+		sp->io.tx(sp->io.arg, c->b_port_idx, held);
+	}
+}
+
+/* A retransmitted SYN-ACK: our ACK was lost. Turn it into a fresh ACK. */
+static void conn_synack_again(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
+		const struct sf_pkt_info *pi)
+{
+	uint8_t opt[12], optlen = 0;
+
+	rte_pktmbuf_reset(m);
+	if (c->flags & SF_CONN_F_TS_B) {
+		opt[0] = opt[1] = SF_TCPOPT_NOP;
+		opt[2] = SF_TCPOPT_TS;
+		opt[3] = 10;
+		sf_pkt_be32_store(opt + 4, c->c_ts_recent);
+		sf_pkt_be32_store(opt + 8, pi->opts.tsval);
+		optlen = 12;
+	}
+	if (seg_build(m, &sp->port_mac[c->b_port_idx], &c->b_mac, c->s_addr, c->b_addr, c->s_port,
+			c->b_port, c->c_nxt, pi->seq + 1, SF_TCP_ACK, c->c_wnd, opt, optlen) != 0) {
+		drop(sp, m, SF_STAT_drop_no_mbuf);
+		return;
+	}
+	stat(sp, SF_STAT_backend_synack_retransmit);
+	sp->io.tx(sp->io.arg, c->b_port_idx, m);
+}
+
+/* Is an RST from @p half acceptable: its sequence number within the receiver's window? */
+static bool rst_in_window(const struct sf_conn *c, unsigned int half, const struct sf_pkt_info *pi)
+{
+	uint32_t nxt, wnd;
+
+	if (half == SF_CONN_CLIENT) {
+		nxt = c->c_nxt;
+		wnd = (uint32_t)c->b_wnd << ((c->flags & SF_CONN_F_WS_B) ? c->b_ws : 0);
+	} else {
+		nxt = c->b_nxt;
+		wnd = (uint32_t)c->c_wnd << ((c->flags & SF_CONN_F_WS_C) ? c->c_ws : 0);
+	}
+	return SEQ_GEQ(pi->seq, nxt) && SEQ_GEQ(nxt + wnd + 1, pi->seq + 1);
+}
+
+/* @return true when the packet was consumed, false when the caller must treat it as new. */
+static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
+		struct rte_mbuf *m, const struct sf_pkt_info *pi)
+{
+	uint8_t fl = pi->tcp_flags;
+	uint32_t end = pi->seq + pi->payload_len + !!(fl & SF_TCP_FIN) + !!(fl & SF_TCP_SYN);
+
+	if (c->state == SF_CONN_SYN_SENT) {
+		if (half == SF_CONN_BACKEND) {
+			if ((fl & (SF_TCP_SYN | SF_TCP_ACK)) == (SF_TCP_SYN | SF_TCP_ACK)) {
+				conn_synack_rcv(sp, c, m, pi);
+			} else if ((fl & SF_TCP_RST) && (fl & SF_TCP_ACK) && pi->ack == c->b_nxt) {
+				/* No listener: refuse the client at once. */
+				stat(sp, SF_STAT_backend_rst);
+				backend_failed(sp, c);
+				rte_pktmbuf_free(m);
+				if (c->held != NULL) {
+					struct rte_mbuf *h = c->held;
+					struct sf_pkt_info hpi;
+
+					c->held = NULL;
+					if (sf_pkt_parse(rte_pktmbuf_mtod(h, const uint8_t *),
+							rte_pktmbuf_data_len(h), SF_PKT_F_IP_CKSUM_GOOD |
+							SF_PKT_F_L4_CKSUM_GOOD, &hpi) == SF_PKT_OK) {
+						sf_splice_rst_reply(h, &hpi);
+						stat(sp, SF_STAT_rst_sent);
+						sp->io.tx(sp->io.arg, c->c_port_idx, h);
+					} else {
+						rte_pktmbuf_free(h);
+					}
+				}
+				conn_free(sp, c);
+			} else {
+				drop(sp, m, SF_STAT_drop_conn_not_ready);
+			}
+			return true;
+		}
+		if (fl & SF_TCP_RST) {
+			stat(sp, SF_STAT_conn_reset);
+			conn_free(sp, c);
+			rte_pktmbuf_free(m);
+			return true;
+		}
+		/*
+		 * The client's first data right behind its ACK: it replaces the kept ACK (it
+		 * acknowledges the same cookie) and is replayed in its place, saving the client
+		 * a retransmission timeout. During SYN_SENT, b_nxt is the ACK's sequence number.
+		 */
+		if (!(fl & (SF_TCP_FIN | SF_TCP_SYN)) && (fl & SF_TCP_ACK) && pi->payload_len != 0 &&
+		    c->c_nxt == c->b_nxt && pi->seq == c->c_nxt && pi->ack == c->seq_delta + 1 &&
+		    c->held != NULL) {
+			rte_pktmbuf_free(c->held);
+			c->held = m;
+			c->c_nxt = end;
+			c->c_wnd = pi->win;
+			if (pi->opts.present & SF_TCPO_TS)
+				c->c_ts_recent = pi->opts.tsval;
+			return true;
+		}
+		drop(sp, m, SF_STAT_drop_conn_not_ready);
+		return true;
+	}
+
+	if (unlikely(fl & SF_TCP_SYN)) {
+		if (half == SF_CONN_BACKEND && (fl & SF_TCP_ACK)) {
+			conn_synack_again(sp, c, m, pi);
+			return true;
+		}
+		if (half == SF_CONN_CLIENT && !(fl & SF_TCP_ACK) && c->state == SF_CONN_TIME_WAIT &&
+		    sp->time_wait_reuse && SEQ_GEQ(pi->seq, c->c_nxt)) {
+			stat(sp, SF_STAT_time_wait_reuse);
+			stat(sp, SF_STAT_conn_closed_normal);
+			conn_free(sp, c);
+			return false;
+		}
+		drop(sp, m, SF_STAT_drop_conn_syn);
+		return true;
+	}
+
+	if (unlikely(fl & SF_TCP_RST)) {
+		if (!rst_in_window(c, half, pi)) {
+			drop(sp, m, SF_STAT_rst_out_of_window);
+			return true;
+		}
+		if (half == SF_CONN_CLIENT ? xlate_c2b(sp, c, m, pi) : xlate_b2c(sp, c, m, pi)) {
+			stat(sp, half == SF_CONN_CLIENT ? SF_STAT_fwd_c2b : SF_STAT_fwd_b2c);
+			sp->io.tx(sp->io.arg, half == SF_CONN_CLIENT ? c->b_port_idx : c->c_port_idx, m);
+		}
+		stat(sp, SF_STAT_conn_reset);
+		conn_free(sp, c);
+		return true;
+	}
+
+	c->last_seen = now_tick(sp);
+	if (half == SF_CONN_CLIENT) {
+		if (SEQ_LT(c->c_nxt, end))
+			c->c_nxt = end;
+		c->c_wnd = pi->win;
+		if (pi->opts.present & SF_TCPO_TS)
+			c->c_ts_recent = pi->opts.tsval;
+		if (fl & SF_TCP_FIN) {
+			if (!(c->flags & SF_CONN_F_FIN_B))
+				c->flags |= SF_CONN_F_CLIENT_FIRST;
+			c->flags |= SF_CONN_F_FIN_C;
+			if (c->state == SF_CONN_TIME_WAIT)
+				timer_arm(sp, c, sp->t_time_wait);
+		}
+		if ((fl & SF_TCP_ACK) && (c->flags & (SF_CONN_F_FIN_B | SF_CONN_F_FINACK_B)) ==
+				SF_CONN_F_FIN_B && SEQ_GEQ(pi->ack + c->seq_delta, c->b_nxt))
+			c->flags |= SF_CONN_F_FINACK_B;
+		if (!xlate_c2b(sp, c, m, pi))
+			return true;
+		stat(sp, SF_STAT_fwd_c2b);
+		sp->io.tx(sp->io.arg, c->b_port_idx, m);
+	} else {
+		if (SEQ_LT(c->b_nxt, end))
+			c->b_nxt = end;
+		c->b_wnd = pi->win;
+		if (fl & SF_TCP_FIN) {
+			c->flags |= SF_CONN_F_FIN_B;
+			if (c->state == SF_CONN_TIME_WAIT)
+				timer_arm(sp, c, sp->t_time_wait);
+		}
+		if ((fl & SF_TCP_ACK) && (c->flags & (SF_CONN_F_FIN_C | SF_CONN_F_FINACK_C)) ==
+				SF_CONN_F_FIN_C && SEQ_GEQ(pi->ack, c->c_nxt))
+			c->flags |= SF_CONN_F_FINACK_C;
+		if (!xlate_b2c(sp, c, m, pi))
+			return true;
+		stat(sp, SF_STAT_fwd_b2c);
+		sp->io.tx(sp->io.arg, c->c_port_idx, m);
+	}
+	state_update(sp, c);
+	return true;
+}
+
+/* A valid cookie ACK: open the connection towards a backend. */
+static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_pkt_info *pi,
+		const struct sf_splice_svc *svc, const struct sf_cookie_result *res)
+{
+	const struct sf_conf_service *cs = &sp->conf->services[svc->index];
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct sf_conntab_key k;
+	struct sf_conn *c;
+	int bi;
+
+	c = sf_conntab_conn_alloc(sp->ct);
+	if (c == NULL) {
+		drop(sp, m, SF_STAT_conn_table_full);
+		return;
+	}
+	c->c_addr = pi->src;
+	c->vip = pi->dst;
+	c->c_port = pi->sport;
+	c->vport = pi->dport;
+	sf_conn_key(c, SF_CONN_CLIENT, &k);
+	if (sf_conntab_add(sp->ct, &k, c, SF_CONN_CLIENT) != 0) {
+		sf_conntab_conn_free(sp->ct, c);
+		drop(sp, m, SF_STAT_conn_table_full);
+		return;
+	}
+	c->svc = svc->index;
+	c->c_port_idx = svc->port;
+	c->b_port_idx = cs->backend_port;
+	c->c_mac = eth->src_addr;
+	c->our_ws = svc->wscale;
+	c->c_ws = res->wscale;
+	if (res->opts & SF_COOKIE_OPT_WS)
+		c->flags |= SF_CONN_F_WS_C;
+	if (res->opts & SF_COOKIE_OPT_SACK)
+		c->flags |= SF_CONN_F_SACK_C;
+	if (res->opts & SF_COOKIE_OPT_TS)
+		c->flags |= SF_CONN_F_TS_C;
+	if (res->opts & SF_COOKIE_OPT_ECN)
+		c->flags |= SF_CONN_F_ECN;
+	c->c_nxt = pi->seq + pi->payload_len + !!(pi->tcp_flags & SF_TCP_FIN);
+	c->c_wnd = pi->win;
+	c->c_ts_recent = pi->opts.tsval;
+	c->held_mss = res->mss;
+	/* Until the backend answers: its expected ACK, the cookie and the cookie's TSval. */
+	c->b_nxt = pi->seq;
+	c->seq_delta = pi->ack - 1;
+	c->ts_delta = pi->opts.tsecr;
+	state_set(sp, c, SF_CONN_SYN_SENT);
+	sf_timerwheel_timer_init(&c->timer, conn_timer_cb, sp);
+	sp->gen++;
+	stat(sp, SF_STAT_conn_new);
+
+	bi = backend_pick(sp, svc->index);
+	if (bi < 0) {
+		stat(sp, SF_STAT_conn_no_backend);
+		goto refuse;
+	}
+	c->backend = (uint16_t)bi;
+	c->b_addr = cs->backends[bi].addr;
+	c->b_port = cs->backends[bi].port;
+	c->s_addr = cs->sources[sp->src_rr++ % cs->nb_sources];
+	c->s_port = sport_pick(sp, c->s_addr, c->b_addr, c->b_port);
+	if (c->s_port == 0) {
+		stat(sp, SF_STAT_conn_no_source_port);
+		goto refuse;
+	}
+	sf_conn_key(c, SF_CONN_BACKEND, &k);
+	if (sf_conntab_add(sp->ct, &k, c, SF_CONN_BACKEND) != 0) {
+		c->s_port = 0;
+		stat(sp, SF_STAT_conn_table_full);
+		goto refuse;
+	}
+	sp->be[c->svc][c->backend].active++;
+	c->held = m;
+	c->syn_tries = 1;
+	conn_send_syn(sp, c);
+	timer_arm(sp, c, sp->t_rto);
+	return;
+refuse:
+	sf_splice_rst_reply(m, pi);
+	stat(sp, SF_STAT_rst_sent);
+	sp->io.tx(sp->io.arg, c->c_port_idx, m);
+	conn_free(sp, c);
+}
+
+/* --------------------------------------------------------------- bursts */
+
+static inline unsigned int sport_owner(const struct sf_splice *sp, uint16_t port)
+{
+	unsigned int span = (65536u - SF_SPLICE_SPORT_MIN) / sp->nb_workers;
+
+	return RTE_MIN((unsigned int)(port - SF_SPLICE_SPORT_MIN) / span, sp->nb_workers - 1);
+}
+
+void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf **m,
+		struct sf_pkt_info *const *pi, unsigned int n)
+{
+	struct sf_conntab_key keys[SF_SPLICE_BURST_MAX];
+	const struct sf_conntab_key *kp[SF_SPLICE_BURST_MAX];
+	struct sf_conn *conn[SF_SPLICE_BURST_MAX];
+	uint8_t half[SF_SPLICE_BURST_MAX], kind[SF_SPLICE_BURST_MAX];
+	const struct sf_splice_svc *svc[SF_SPLICE_BURST_MAX];
+	struct rte_mbuf *syn[SF_SPLICE_BURST_MAX], *ack[SF_SPLICE_BURST_MAX], *tx[SF_SPLICE_BURST_MAX];
+	const struct sf_pkt_info *syn_pi[SF_SPLICE_BURST_MAX], *ack_pi[SF_SPLICE_BURST_MAX];
+	const struct sf_splice_svc *syn_svc[SF_SPLICE_BURST_MAX], *ack_svc[SF_SPLICE_BURST_MAX];
+	unsigned int nk = 0, nsyn = 0, nack = 0, ntx = 0;
+	uint32_t gen;
+
+	sp->now_ms = sf_cookie_now_ms();
+	/* Which packets are ours to look up; hand the others to their owner. */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sf_pkt_info *p = pi[i];
+
+		kind[i] = (uint8_t)sf_splice_addr_kind(sp->tables, pidx, p->dst);
+		if (kind[i] == 0) {
+			drop(sp, m[i], SF_STAT_drop_not_ours);
+			continue;
+		}
+		if ((kind[i] & SF_SPLICE_OWN_SOURCE) && sp->nb_workers > 1 &&
+		    p->dport >= SF_SPLICE_SPORT_MIN) {
+			unsigned int owner = sport_owner(sp, p->dport);
+
+			if (owner != sp->worker) {
+				stat(sp, SF_STAT_handoff_sent);
+				sp->io.handoff(sp->io.arg, owner, m[i]);
+				kind[i] = 0;
+				continue;
+			}
+		}
+		keys[i] = (struct sf_conntab_key){p->src, p->dst, p->sport, p->dport};
+		kp[nk] = &keys[i];
+		nk++;
+	}
+	/* Bulk lookup over the packets kept, in order. */
+	{
+		struct sf_conn *lc[SF_SPLICE_BURST_MAX];
+		uint8_t lh[SF_SPLICE_BURST_MAX];
+		unsigned int j = 0;
+
+		if (nk != 0)
+			sf_conntab_lookup_bulk(sp->ct, kp, nk, lc, lh);
+		for (unsigned int i = 0; i < n; i++) {
+			if (kind[i] == 0)
+				continue;
+			conn[i] = lc[j];
+			half[i] = lh[j];
+			j++;
+		}
+	}
+	gen = sp->gen;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sf_pkt_info *p = pi[i];
+		uint8_t f;
+
+		if (kind[i] == 0)
+			continue;
+		if (unlikely(gen != sp->gen)) {
+			/* A connection opened or closed since the bulk lookup: look again. */
+			const struct sf_conntab_key *k1 = &keys[i];
+
+			sf_conntab_lookup_bulk(sp->ct, &k1, 1, &conn[i], &half[i]);
+		}
+		if (conn[i] != NULL && conn_rcv(sp, conn[i], half[i], m[i], p))
+			continue;
+		f = p->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST);
+		svc[i] = (kind[i] & SF_SPLICE_OWN_VIP) ? sf_splice_svc_lookup(sp->tables, p->dst, p->dport) : NULL;
+		if (svc[i] == NULL || svc[i]->port != pidx) {
+			if (f == SF_TCP_SYN && !(kind[i] & SF_SPLICE_OWN_SOURCE))
+				sf_splice_no_service(sp, m[i], p, tx, &ntx);
+			else
+				drop(sp, m[i], SF_STAT_drop_tcp_no_conn);
+		} else if (f == SF_TCP_SYN) {
+			syn[nsyn] = m[i];
+			syn_pi[nsyn] = p;
+			syn_svc[nsyn++] = svc[i];
+		} else if (f == SF_TCP_ACK) {
+			ack[nack] = m[i];
+			ack_pi[nack] = p;
+			ack_svc[nack++] = svc[i];
+		} else {
+			drop(sp, m[i], SF_STAT_drop_tcp_no_conn);
+		}
+	}
+	if (nsyn != 0)
+		sf_splice_syn_rcv_bulk(sp, syn, syn_pi, syn_svc, nsyn, sp->now_ms, tx, &ntx);
+	if (nack != 0) {
+		struct sf_cookie_ack ca[SF_SPLICE_BURST_MAX];
+		struct sf_cookie_result res[SF_SPLICE_BURST_MAX];
+
+		for (unsigned int i = 0; i < nack; i++) {
+			const struct sf_pkt_info *p = ack_pi[i];
+
+			ca[i] = (struct sf_cookie_ack){
+				.saddr = p->src, .daddr = p->dst, .sport = p->sport, .dport = p->dport,
+				.seq = p->seq, .ack = p->ack, .tsecr = p->opts.tsecr,
+				.has_ts = !!(p->opts.present & SF_TCPO_TS),
+			};
+		}
+		sf_cookie_ack_check_bulk(sp->cookie, ca, res, nack, sp->now_ms);
+		gen = sp->gen;
+		for (unsigned int i = 0; i < nack; i++) {
+			const struct sf_pkt_info *p = ack_pi[i];
+
+			if (gen != sp->gen) {
+				/* An earlier ACK of this burst may have opened this packet's connection. */
+				struct sf_conntab_key k = {p->src, p->dst, p->sport, p->dport};
+				const struct sf_conntab_key *k1 = &k;
+				struct sf_conn *c;
+				uint8_t h;
+
+				if (sf_conntab_lookup_bulk(sp->ct, &k1, 1, &c, &h) != 0 &&
+				    conn_rcv(sp, c, h, ack[i], p))
+					continue;
+			}
+			if (res[i].verdict == SF_COOKIE_OK) {
+				stat(sp, SF_STAT_cookie_valid);
+				conn_open(sp, ack[i], p, ack_svc[i], &res[i]);
+				continue;
+			}
+			stat(sp, SF_STAT_cookie_invalid);
+			stat(sp, SF_STAT_COOKIE_INVALID(res[i].verdict));
+			if (sp->invalid_action == SF_CONF_ACTION_RST) {
+				sf_splice_rst_reply(ack[i], p);
+				stat(sp, SF_STAT_rst_sent);
+				tx[ntx++] = ack[i];
+			} else {
+				rte_pktmbuf_free(ack[i]);
+			}
+		}
+	}
+	for (unsigned int i = 0; i < ntx; i++)
+		sp->io.tx(sp->io.arg, pidx, tx[i]);
+}
+
+void sf_splice_timers(struct sf_splice *sp, uint64_t now_tsc)
+{
+	sf_timerwheel_manage(sp->tw, now_tsc, 256);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
+{
+	const struct sf_conf *conf = p->conf;
+	struct sf_timerwheel_params twp = {
+		.name = "sf_splice",
+		.socket_id = p->socket,
+	};
+	char name[32];
+	unsigned int span;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->tables = p->tables;
+	sp->cookie = p->cookie;
+	sp->st = p->st;
+	sp->conf = conf;
+	sp->pool = p->pool;
+	sp->io = p->io;
+	sp->worker = p->worker;
+	sp->nb_workers = p->nb_workers ? p->nb_workers : 1;
+	sp->invalid_action = (uint8_t)conf->cookies.invalid_action;
+	sp->no_service_action = (uint8_t)conf->cookies.no_service_action;
+	sp->time_wait_reuse = conf->tcp.time_wait_reuse;
+	sp->syn_retries = conf->tcp.syn_retries;
+	for (uint16_t i = 0; i < conf->nb_ports; i++)
+		sp->port_mac[i] = p->port_mac[i];
+	for (uint16_t s = 0; s < conf->nb_services; s++)
+		for (uint16_t b = 0; b < conf->services[s].nb_backends; b++)
+			sp->be[s][b].weight = conf->services[s].backends[b].weight;
+	span = (65536u - SF_SPLICE_SPORT_MIN) / sp->nb_workers;
+	sp->sport_lo = (uint16_t)(SF_SPLICE_SPORT_MIN + span * sp->worker);
+	sp->sport_hi = (uint16_t)(sp->worker + 1 == sp->nb_workers ? 65535 : sp->sport_lo + span - 1);
+	sp->sport_next = sp->sport_lo;
+
+	sp->tw = sf_timerwheel_create(&twp);
+	if (sp->tw == NULL)
+		return -rte_errno;
+	sp->t_rto = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_initial_ms);
+	sp->t_rto_max = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_max_ms);
+	sp->t_time_wait = sf_timerwheel_ms_to_ticks(sp->tw, 2 * conf->tcp.msl_ms);
+	sp->t_fin_wait2 = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.fin_wait2_timeout_ms);
+	sp->t_idle = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.idle_timeout_ms);
+	sp->t_half_open = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.half_open_timeout_ms);
+	snprintf(name, sizeof(name), "sf_conntab_%u", p->worker);
+	sp->ct = sf_conntab_create(&(struct sf_conntab_params){
+		.name = name, .capacity = conf->limits.connections_per_lcore, .socket = p->socket,
+	});
+	if (sp->ct == NULL) {
+		int err = rte_errno;
+
+		sf_timerwheel_free(sp->tw);
+		sp->tw = NULL;
+		return -err;
+	}
+	return 0;
+}
+
+void sf_splice_fini(struct sf_splice *sp)
+{
+	sf_conntab_free(sp->ct);
+	sp->ct = NULL;
+	sf_timerwheel_free(sp->tw);
+	sp->tw = NULL;
+}
