@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -26,29 +25,17 @@
 #include <rte_ring.h>
 
 #include "sf_conf.h"
+#include "sf_ctl.h"
 #include "sf_cookie.h"
 #include "sf_log.h"
 #include "sf_splice.h"
 #include "sf_stats.h"
 #include "sf_steer.h"
+#include "app.h"
 #include "worker.h"
 
 RTE_LOG_REGISTER(sf_app_logtype, synfront.app, INFO);
 
-struct app {
-	const char *conf_file;
-	bool check_only;
-	struct sf_conf conf;
-	unsigned int nb_workers;
-	struct sf_worker *workers;
-	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
-	struct sf_steer_port ports[SF_CONF_MAX_PORTS];
-	struct sf_splice_tables *tables;
-	struct sf_cookie_ctx *cookie;
-	struct rte_ring *handoff[RTE_MAX_LCORE];
-	uint64_t next_rotate_ms;
-	bool launched;
-};
 
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t got_hup;
@@ -133,6 +120,7 @@ static int conf_load(struct app *a)
 				errs.count == 1 ? "" : "s");
 		return -EINVAL;
 	}
+	a->conf_cur = &a->conf;
 	return 0;
 }
 
@@ -225,6 +213,18 @@ static void step_cookie_term(struct app *a)
 	a->cookie = NULL;
 }
 
+int sf_app_cookie_rotate(struct app *a)
+{
+	uint64_t now = sf_cookie_now_ms();
+	int ret = sf_cookie_key_rotate(a->cookie, now);
+
+	if (ret == 0) {
+		a->next_rotate_ms = now + a->conf_cur->cookies.rotate_interval_ms;
+		SF_LOG(app, NOTICE, "cookie key rotated");
+	}
+	return ret;
+}
+
 /* Main lcore, periodically: rotate the cookie key (hitless; see lib/cookie). */
 static void cookie_tick(struct app *a)
 {
@@ -246,7 +246,7 @@ static void cookie_tick(struct app *a)
 	}
 	if (ret != 0)
 		SF_LOG(app, WARNING, "cookie key rotation failed: %s; the current key stays", strerror(-ret));
-	a->next_rotate_ms = now + a->conf.cookies.rotate_interval_ms;
+	a->next_rotate_ms = now + a->conf_cur->cookies.rotate_interval_ms;
 }
 
 static int step_workers_init(struct app *a)
@@ -257,6 +257,11 @@ static int step_workers_init(struct app *a)
 	a->workers = rte_zmalloc("sf_workers", sizeof(*a->workers) * a->nb_workers, RTE_CACHE_LINE_SIZE);
 	if (a->workers == NULL)
 		return -ENOMEM;
+	/* Answers to control messages: room for every message in flight. */
+	a->replies = rte_ring_create("sf_ctl_replies",
+			rte_align32pow2(SF_APP_PENDING_MAX * a->nb_workers + 1), SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (a->replies == NULL)
+		return -rte_errno;
 	/* Backend packets that land on another worker's queue reach their owner through these. */
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		char name[RTE_RING_NAMESIZE];
@@ -265,6 +270,12 @@ static int step_workers_init(struct app *a)
 		a->handoff[i] = rte_ring_create(name, 4096, (int)rte_lcore_to_socket_id(lcore),
 				RING_F_SC_DEQ);
 		if (a->handoff[i] == NULL)
+			return -rte_errno;
+		a->workers[i].ctl_out = a->replies;
+		snprintf(name, sizeof(name), "sf_ctl_%u", i);
+		a->workers[i].ctl_in = rte_ring_create(name, SF_APP_PENDING_MAX,
+				(int)rte_lcore_to_socket_id(lcore), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (a->workers[i].ctl_in == NULL)
 			return -rte_errno;
 		i++;
 	}
@@ -296,7 +307,10 @@ static void step_workers_term(struct app *a)
 			rte_pktmbuf_free(m);
 		rte_ring_free(a->handoff[i]);
 		a->handoff[i] = NULL;
+		rte_ring_free(a->workers[i].ctl_in);
 	}
+	rte_ring_free(a->replies);
+	a->replies = NULL;
 	rte_free(a->workers);
 	a->workers = NULL;
 }
@@ -324,6 +338,48 @@ static void step_workers_stop(struct app *a)
 	a->launched = false;
 }
 
+static int step_ctl_init(struct app *a)
+{
+	const struct sf_conf_control *cc = &a->conf.control;
+	json_error_t jerr;
+	int ret;
+
+	a->conf_json = json_load_file(a->conf_file, JSON_REJECT_DUPLICATES, &jerr);
+	if (a->conf_json == NULL) {
+		SF_LOG(app, ERR, "%s: %s", a->conf_file, jerr.text);
+		return -EINVAL;
+	}
+	a->ctl = sf_ctl_create(&(struct sf_ctl_params){
+		.socket_path = cc->socket, .max_clients = cc->max_clients,
+		.request_max_bytes = cc->request_max_bytes, .idle_timeout_ms = cc->idle_timeout_ms,
+	});
+	if (a->ctl == NULL) {
+		ret = rte_errno ? rte_errno : errno;
+		SF_LOG(app, ERR, "control socket %s: %s", cc->socket, strerror(ret));
+		return -ret;
+	}
+	return sf_app_commands_register(a);
+}
+
+static void step_ctl_term(struct app *a)
+{
+	sf_ctl_free(a->ctl);
+	a->ctl = NULL;
+	json_decref(a->conf_json);
+	a->conf_json = NULL;
+	if (a->conf_cur != &a->conf)
+		rte_free(a->conf_cur);
+	a->conf_cur = &a->conf;
+}
+
+static bool requests_pending(const struct app *a)
+{
+	for (unsigned int i = 0; i < SF_APP_PENDING_MAX; i++)
+		if (a->pending[i].msgs != NULL)
+			return true;
+	return false;
+}
+
 static const struct {
 	const char *name;
 	int (*init)(struct app *a);
@@ -336,6 +392,7 @@ static const struct {
 	{"workers", step_workers_init,   step_workers_term},
 	{"ethdev",  step_ports_start,    step_ports_stop},
 	{"launch",  step_workers_launch, step_workers_stop},
+	{"control", step_ctl_init,       step_ctl_term},
 };
 
 static void steps_unwind(struct app *a, int done)
@@ -399,10 +456,10 @@ int main(int argc, char **argv)
 		SF_LOG(app, NOTICE, "ready: %u worker%s, %u port%s, %u service%s", a.nb_workers,
 				a.nb_workers == 1 ? "" : "s", a.conf.nb_ports, a.conf.nb_ports == 1 ? "" : "s",
 				a.conf.nb_services, a.conf.nb_services == 1 ? "" : "s");
+		a.started_ms = sf_cookie_now_ms();
 		while (!got_signal) {
-			struct timespec ts = {0, 50 * 1000 * 1000};
-
-			nanosleep(&ts, NULL);
+			sf_ctl_poll(a.ctl, requests_pending(&a) ? 1 : 50);
+			sf_app_replies_poll(&a);
 			cookie_tick(&a);
 		}
 		SF_LOG(app, NOTICE, "signal %d: shutting down", (int)got_signal);

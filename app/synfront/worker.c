@@ -19,6 +19,7 @@
 #include "sf_log.h"
 #include "sf_pkt.h"
 #include "sf_splice_dp.h"
+#include "sf_timerwheel_dp.h"
 #include "worker.h"
 
 extern int sf_app_logtype;
@@ -109,32 +110,65 @@ static void worker_neigh_event(enum sf_neigh_event ev, uint16_t port, uint32_t a
 	}
 }
 
+/* Learn (or refresh) the sender of an ARP packet; send what waited for it. */
+static void worker_arp_learn(struct sf_worker *w, uint16_t pidx, const struct rte_mbuf *m,
+		const struct sf_pkt_info *pi, bool create, uint64_t now)
+{
+	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l2_len);
+	struct rte_ether_addr sha = arp->arp_data.arp_sha;
+	struct rte_mbuf *held = NULL;
+
+	if (pi->src == 0 || !rte_is_unicast_ether_addr(&sha) ||
+	    !sf_neigh_learn(w->neigh, pidx, pi->src, &sha, create, now, &held))
+		return;
+	sf_stats_inc(w->st, SF_STAT_neigh_learned);
+	if (held != NULL) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(held, struct rte_ether_hdr *);
+
+		eth->dst_addr = sha;
+		worker_tx(w, &w->ports[pidx], held);
+	}
+}
+
+/*
+ * Each worker keeps its own neighbour table, but an ARP reply lands on one queue:
+ * copy it to the other workers so that whoever asked learns the answer.
+ */
+static void worker_arp_share(struct sf_worker *w, const struct rte_mbuf *m)
+{
+	for (unsigned int i = 0; i < w->nb_workers; i++) {
+		struct rte_mbuf *c;
+
+		if (i == w->index)
+			continue;
+		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			sf_stats_inc(w->st, SF_STAT_drop_no_mbuf);
+			continue;
+		}
+		if (rte_ring_mp_enqueue(w->handoff[i], c) != 0) {
+			worker_drop(w, c, SF_STAT_drop_handoff_full);
+			continue;
+		}
+		sf_stats_inc(w->st, SF_STAT_arp_shared);
+	}
+}
+
 static void worker_arp_rcv(struct sf_worker *w, uint16_t pidx, struct rte_mbuf *m,
 		const struct sf_pkt_info *pi, uint64_t now)
 {
 	struct sf_worker_port *wp = &w->ports[pidx];
-	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, pi->l2_len);
-	struct rte_ether_addr sha = arp->arp_data.arp_sha;
 	bool for_us = sf_splice_addr_owned(w->tables, pidx, pi->dst);
-	struct rte_mbuf *held = NULL;
 
 	if (pi->arp_op != RTE_ARP_OP_REQUEST && pi->arp_op != RTE_ARP_OP_REPLY) {
 		worker_drop(w, m, SF_STAT_drop_arp_op);
 		return;
 	}
 	/* RFC 826: update a known sender whatever the target; add it when it asks us. */
-	if (pi->src != 0 && rte_is_unicast_ether_addr(&sha) &&
-	    sf_neigh_learn(w->neigh, pidx, pi->src, &sha, for_us && pi->arp_op == RTE_ARP_OP_REQUEST,
-			now, &held)) {
-		sf_stats_inc(w->st, SF_STAT_neigh_learned);
-		if (held != NULL) {
-			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(held, struct rte_ether_hdr *);
-
-			eth->dst_addr = sha;
-			worker_tx(w, wp, held);
-		}
-	}
+	worker_arp_learn(w, pidx, m, pi, for_us && pi->arp_op == RTE_ARP_OP_REQUEST, now);
 	if (pi->arp_op == RTE_ARP_OP_REPLY) {
+		if (w->nb_workers > 1)
+			worker_arp_share(w, m);
 		worker_drop(w, m, SF_STAT_arp_reply_rcvd);
 		return;
 	}
@@ -254,7 +288,10 @@ void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pk
 		sf_splice_tcp_rcv_bulk(&w->splice, pidx, tcp, tcp_pi, nb_tcp);
 }
 
-/* Packets other workers handed over (backend packets to this worker's source ports). */
+/*
+ * Packets other workers handed over: backend packets to this worker's source
+ * ports, and copies of ARP replies.
+ */
 static void worker_handoff_rcv(struct sf_worker *w)
 {
 	struct rte_mbuf *pkts[SF_BURST_MAX];
@@ -280,6 +317,12 @@ static void worker_handoff_rcv(struct sf_worker *w)
 		pidx = p;
 		if (!worker_parse(w, &w->ports[pidx], m, &pis[i]))
 			continue;
+		if (pis[i].type == SF_PKT_TYPE_ARP) {
+			/* Another worker's ARP reply, shared: learn from it, answer nothing. */
+			worker_arp_learn(w, pidx, m, &pis[i], false, rte_rdtsc());
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		tcp[nb_tcp] = m;
 		tcp_pi[nb_tcp++] = &pis[i];
 	}
@@ -332,6 +375,42 @@ static void io_handoff(void *arg, unsigned int owner, struct rte_mbuf *m)
 		worker_drop(w, m, SF_STAT_drop_handoff_full);
 }
 
+/* A message from the main lcore: answer it and send it back. */
+static void worker_ctl(struct sf_worker *w)
+{
+	struct sf_worker_msg *msg;
+
+	if (likely(rte_ring_sc_dequeue(w->ctl_in, (void **)&msg) != 0))
+		return;
+	msg->worker = w->index;
+	switch (msg->type) {
+	case SF_WORKER_MSG_CONNS:
+		msg->matched = sf_splice_snapshot(&w->splice, &msg->filter, msg->snap, msg->limit);
+		break;
+	case SF_WORKER_MSG_APPLY:
+		sf_splice_apply(&w->splice, msg->conf);
+		w->conf = msg->conf;
+		break;
+	case SF_WORKER_MSG_STATS: {
+		uint32_t now = sf_timerwheel_now(w->splice.tw);
+
+		for (uint16_t s = 0; s < w->conf->nb_services; s++)
+			for (uint16_t b = 0; b < w->conf->services[s].nb_backends; b++) {
+				const struct sf_splice_backend *be = &w->splice.be[s][b];
+
+				msg->be[s][b] = (struct sf_worker_backend_stats){
+					.active = be->active, .conns = be->conns,
+					.connect_failed = be->connect_failed,
+					.down = be->down_until != 0 && (int32_t)(now - be->down_until) < 0,
+				};
+			}
+		break;
+	}
+	}
+	/* The replies ring holds a slot for every message in flight: this cannot fail. */
+	rte_ring_mp_enqueue(w->ctl_out, msg);
+}
+
 void sf_worker_start(struct sf_worker *w)
 {
 	uint64_t now = rte_rdtsc();
@@ -366,6 +445,7 @@ void sf_worker_poll(struct sf_worker *w)
 	if (w->nb_workers > 1)
 		worker_handoff_rcv(w);
 	sf_splice_timers(&w->splice, now);
+	worker_ctl(w);
 	if (unlikely((int64_t)(now - w->next_age) >= 0)) {
 		sf_neigh_age(w->neigh, now, worker_neigh_event, w);
 		w->next_age = now + w->neigh_period;

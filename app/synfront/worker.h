@@ -28,6 +28,36 @@ struct sf_worker_port {
 	struct rte_eth_dev_tx_buffer *txb;
 };
 
+/** Control messages from the main lcore (answered through the replies ring). */
+enum sf_worker_msg_type {
+	SF_WORKER_MSG_CONNS,     /**< snapshot connections matching a filter */
+	SF_WORKER_MSG_APPLY,     /**< switch to a new configuration generation */
+	SF_WORKER_MSG_STATS,     /**< copy per-backend counters and gauges */
+};
+
+/** Per-backend figures one worker reports. */
+struct sf_worker_backend_stats {
+	uint32_t active;
+	uint8_t down;
+	uint64_t conns;
+	uint64_t connect_failed;
+};
+
+struct sf_worker_msg {
+	unsigned int type;                    /**< enum sf_worker_msg_type */
+	unsigned int pending;                 /**< index of the main lcore's pending request */
+	unsigned int worker;                  /**< filled by the worker */
+	/* CONNS */
+	struct sf_splice_conn_filter filter;
+	uint32_t limit;
+	uint32_t matched;
+	struct sf_splice_conn_snap *snap;     /**< limit entries, allocated by the main lcore */
+	/* APPLY */
+	const struct sf_conf *conf;
+	/* STATS */
+	struct sf_worker_backend_stats (*be)[SF_CONF_MAX_BACKENDS];  /**< [services][backends] */
+};
+
 /** Most packets one RX burst takes (limits.burst is capped to it). */
 #define SF_BURST_MAX SF_SPLICE_BURST_MAX
 
@@ -41,6 +71,8 @@ struct sf_worker {
 	struct sf_splice splice;
 	uint64_t next_age;                    /**< TSC of the next neighbour ageing pass */
 	unsigned int nb_workers;
+	struct rte_ring *ctl_in;              /**< messages from the main lcore */
+	struct rte_ring *ctl_out;             /**< answers, shared by all workers */
 	struct rte_ring *handoff[RTE_MAX_LCORE];  /**< every worker's handoff ring, by index */
 	struct sf_worker_port ports[SF_CONF_MAX_PORTS];
 	struct sf_neigh *neigh;

@@ -83,6 +83,8 @@ struct sf_splice_backend {
 	uint16_t fails;              /**< consecutive connect failures */
 	uint32_t down_until;         /**< wheel tick until which it stays out (0 = up) */
 	uint32_t active;             /**< gauge: live connections on this worker */
+	uint64_t conns;              /**< connections opened to it */
+	uint64_t connect_failed;     /**< connects refused (RST) or timed out */
 };
 
 /** Parameters of sf_splice_init(). */
@@ -142,6 +144,44 @@ void sf_splice_fini(struct sf_splice *sp);
  */
 void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf **m,
 		struct sf_pkt_info *const *pi, unsigned int n);
+
+/** One connection as the control plane lists it. */
+struct sf_splice_conn_snap {
+	uint32_t c_addr, vip, b_addr, s_addr;   /**< network order */
+	uint16_t c_port, vport, b_port, s_port;
+	uint8_t state;                          /**< enum sf_conn_state */
+	uint8_t worker;
+	uint16_t svc;
+	uint16_t flags;                         /**< SF_CONN_F_* */
+	uint16_t reserved;
+	uint32_t idle_ms;                       /**< since its last packet */
+};
+
+/** Which connections a snapshot takes; fields at their "any" value match all. */
+struct sf_splice_conn_filter {
+	uint8_t state;          /**< 0xff = any */
+	uint16_t svc;           /**< 0xffff = any */
+	uint32_t b_addr;        /**< 0 = any backend (with b_port 0) */
+	uint16_t b_port;
+	uint32_t c_net, c_mask; /**< client prefix, network order; mask 0 = any */
+};
+
+/**
+ * Copy up to @p max connections that match @p f into @p out (owner lcore only).
+ * @return how many matched (may exceed max; only max are copied)
+ */
+uint32_t sf_splice_snapshot(const struct sf_splice *sp, const struct sf_splice_conn_filter *f,
+		struct sf_splice_conn_snap *out, uint32_t max);
+
+/**
+ * Switch to a new configuration generation: tunables (tcp.*, cookies actions) and
+ * backends (weights, added, removed; matched by address). Ports and services must be
+ * those of the running configuration. Owner lcore only.
+ */
+void sf_splice_apply(struct sf_splice *sp, const struct sf_conf *conf);
+
+/** Per-backend counters, for the control plane (summed over workers by the reader). */
+#define SF_SPLICE_BACKEND_NONE 0xffff
 
 /** Run the connection timers that are due (retransmits, timeouts). */
 void sf_splice_timers(struct sf_splice *sp, uint64_t now_tsc);

@@ -302,7 +302,8 @@ static void conn_free(struct sf_splice *sp, struct sf_conn *c)
 	if (c->s_port != 0) {
 		sf_conn_key(c, SF_CONN_BACKEND, &k);
 		sf_conntab_del(sp->ct, &k);
-		sp->be[c->svc][c->backend].active--;
+		if (c->backend != SF_SPLICE_BACKEND_NONE)
+			sp->be[c->svc][c->backend].active--;
 	}
 	sf_timerwheel_timer_cancel(sp->tw, &c->timer);
 	if (c->held != NULL) {
@@ -317,8 +318,12 @@ static void conn_free(struct sf_splice *sp, struct sf_conn *c)
 
 static void backend_failed(struct sf_splice *sp, const struct sf_conn *c)
 {
-	struct sf_splice_backend *b = &sp->be[c->svc][c->backend];
+	struct sf_splice_backend *b;
 
+	if (c->backend == SF_SPLICE_BACKEND_NONE)
+		return;
+	b = &sp->be[c->svc][c->backend];
+	b->connect_failed++;
 	if (++b->fails >= SF_SPLICE_BACKEND_FAILS_MAX && b->down_until == 0) {
 		uint32_t down = now_tick(sp) + sf_timerwheel_ms_to_ticks(sp->tw, SF_SPLICE_BACKEND_DOWN_MS);
 
@@ -644,7 +649,6 @@ static void conn_synack_rcv(struct sf_splice *sp, struct sf_conn *c, struct rte_
 		const struct sf_pkt_info *pi)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct sf_splice_backend *b = &sp->be[c->svc][c->backend];
 	struct rte_mbuf *held = c->held;
 	struct sf_pkt_info hpi;
 	uint32_t cookie_isn = c->seq_delta, cookie_tsval = c->ts_delta;
@@ -670,7 +674,8 @@ static void conn_synack_rcv(struct sf_splice *sp, struct sf_conn *c, struct rte_
 		c->ts_delta = 0;
 	}
 	rte_pktmbuf_free(m);
-	b->fails = 0;
+	if (c->backend != SF_SPLICE_BACKEND_NONE)
+		sp->be[c->svc][c->backend].fails = 0;
 	c->held = NULL;
 	c->last_seen = now_tick(sp);
 	state_set(sp, c, SF_CONN_ESTABLISHED);
@@ -937,6 +942,7 @@ static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_
 		goto refuse;
 	}
 	sp->be[c->svc][c->backend].active++;
+	sp->be[c->svc][c->backend].conns++;
 	c->held = m;
 	c->syn_tries = 1;
 	conn_send_syn(sp, c);
@@ -1103,6 +1109,108 @@ void sf_splice_timers(struct sf_splice *sp, uint64_t now_tsc)
 	sf_timerwheel_manage(sp->tw, now_tsc, 256);
 }
 
+/* ------------------------------------------------------- control plane */
+
+struct snap_walk {
+	const struct sf_splice *sp;
+	const struct sf_splice_conn_filter *f;
+	struct sf_splice_conn_snap *out;
+	uint32_t max, matched, now, tick_us;
+};
+
+static void snap_one(const struct sf_conn *c, void *arg)
+{
+	struct snap_walk *wk = arg;
+	const struct sf_splice_conn_filter *f = wk->f;
+	struct sf_splice_conn_snap *o;
+
+	if ((f->state != 0xff && c->state != f->state) || (f->svc != 0xffff && c->svc != f->svc) ||
+	    (f->b_addr != 0 && (c->b_addr != f->b_addr || c->b_port != f->b_port)) ||
+	    ((c->c_addr & f->c_mask) != f->c_net))
+		return;
+	if (wk->matched++ >= wk->max)
+		return;
+	o = &wk->out[wk->matched - 1];
+	*o = (struct sf_splice_conn_snap){
+		.c_addr = c->c_addr, .vip = c->vip, .b_addr = c->b_addr, .s_addr = c->s_addr,
+		.c_port = c->c_port, .vport = c->vport, .b_port = c->b_port, .s_port = c->s_port,
+		.state = c->state, .worker = (uint8_t)wk->sp->worker, .svc = c->svc, .flags = c->flags,
+		.idle_ms = (uint32_t)((uint64_t)(wk->now - c->last_seen) * wk->tick_us / 1000),
+	};
+}
+
+uint32_t sf_splice_snapshot(const struct sf_splice *sp, const struct sf_splice_conn_filter *f,
+		struct sf_splice_conn_snap *out, uint32_t max)
+{
+	struct snap_walk wk = {sp, f, out, max, 0, sf_timerwheel_now(sp->tw),
+		sf_timerwheel_tick_us(sp->tw)};
+
+	sf_conntab_walk(sp->ct, snap_one, &wk);
+	return wk.matched;
+}
+
+static void splice_tunables(struct sf_splice *sp, const struct sf_conf *conf)
+{
+	sp->conf = conf;
+	sp->invalid_action = (uint8_t)conf->cookies.invalid_action;
+	sp->no_service_action = (uint8_t)conf->cookies.no_service_action;
+	sp->time_wait_reuse = conf->tcp.time_wait_reuse;
+	sp->syn_retries = conf->tcp.syn_retries;
+	sp->t_rto = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_initial_ms);
+	sp->t_rto_max = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_max_ms);
+	sp->t_time_wait = sf_timerwheel_ms_to_ticks(sp->tw, 2 * conf->tcp.msl_ms);
+	sp->t_fin_wait2 = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.fin_wait2_timeout_ms);
+	sp->t_idle = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.idle_timeout_ms);
+	sp->t_half_open = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.half_open_timeout_ms);
+}
+
+struct remap_walk {
+	uint16_t map[SF_CONF_MAX_SERVICES][SF_CONF_MAX_BACKENDS];
+};
+
+static void remap_one(const struct sf_conn *cc, void *arg)
+{
+	struct remap_walk *rw = arg;
+	struct sf_conn *c = (struct sf_conn *)(uintptr_t)cc;
+
+	if (c->backend != SF_SPLICE_BACKEND_NONE)
+		c->backend = rw->map[c->svc][c->backend];
+}
+
+void sf_splice_apply(struct sf_splice *sp, const struct sf_conf *conf)
+{
+	struct remap_walk rw;
+	struct sf_splice_backend nbe[SF_CONF_MAX_BACKENDS];
+	const struct sf_conf *old = sp->conf;
+	bool moved = false;
+
+	for (uint16_t s = 0; s < conf->nb_services; s++) {
+		const struct sf_conf_service *ns = &conf->services[s], *os = &old->services[s];
+
+		memset(nbe, 0, sizeof(nbe));
+		for (uint16_t o = 0; o < os->nb_backends; o++)
+			rw.map[s][o] = SF_SPLICE_BACKEND_NONE;
+		for (uint16_t n = 0; n < ns->nb_backends; n++) {
+			for (uint16_t o = 0; o < os->nb_backends; o++) {
+				if (os->backends[o].addr == ns->backends[n].addr &&
+				    os->backends[o].port == ns->backends[n].port) {
+					nbe[n] = sp->be[s][o];
+					rw.map[s][o] = n;
+					moved |= n != o;
+					break;
+				}
+			}
+			nbe[n].weight = ns->backends[n].weight;
+		}
+		for (uint16_t o = 0; o < os->nb_backends; o++)
+			moved |= rw.map[s][o] == SF_SPLICE_BACKEND_NONE && sp->be[s][o].active != 0;
+		memcpy(sp->be[s], nbe, sizeof(nbe));
+	}
+	if (moved)
+		sf_conntab_walk(sp->ct, remap_one, &rw);
+	splice_tunables(sp, conf);
+}
+
 /* ------------------------------------------------------------ set-up */
 
 int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
@@ -1124,10 +1232,6 @@ int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
 	sp->io = p->io;
 	sp->worker = p->worker;
 	sp->nb_workers = p->nb_workers ? p->nb_workers : 1;
-	sp->invalid_action = (uint8_t)conf->cookies.invalid_action;
-	sp->no_service_action = (uint8_t)conf->cookies.no_service_action;
-	sp->time_wait_reuse = conf->tcp.time_wait_reuse;
-	sp->syn_retries = conf->tcp.syn_retries;
 	for (uint16_t i = 0; i < conf->nb_ports; i++)
 		sp->port_mac[i] = p->port_mac[i];
 	for (uint16_t s = 0; s < conf->nb_services; s++)
@@ -1141,12 +1245,7 @@ int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
 	sp->tw = sf_timerwheel_create(&twp);
 	if (sp->tw == NULL)
 		return -rte_errno;
-	sp->t_rto = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_initial_ms);
-	sp->t_rto_max = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_max_ms);
-	sp->t_time_wait = sf_timerwheel_ms_to_ticks(sp->tw, 2 * conf->tcp.msl_ms);
-	sp->t_fin_wait2 = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.fin_wait2_timeout_ms);
-	sp->t_idle = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.idle_timeout_ms);
-	sp->t_half_open = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.half_open_timeout_ms);
+	splice_tunables(sp, conf);
 	snprintf(name, sizeof(name), "sf_conntab_%u", p->worker);
 	sp->ct = sf_conntab_create(&(struct sf_conntab_params){
 		.name = name, .capacity = conf->limits.connections_per_lcore, .socket = p->socket,

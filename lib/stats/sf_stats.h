@@ -30,6 +30,7 @@
 	X(arp_reply_sent,        "ARP replies sent for owned addresses") \
 	X(arp_reply_rcvd,        "ARP replies received") \
 	X(arp_request_sent,      "ARP requests sent to resolve a neighbour") \
+	X(arp_shared,            "ARP replies copied to the other workers' neighbour tables") \
 	X(arp_resolve_failed,    "neighbours that did not answer every ARP retry") \
 	X(neigh_learned,         "neighbour entries created or refreshed from ARP") \
 	X(neigh_expired,         "learnt neighbour entries aged out") \

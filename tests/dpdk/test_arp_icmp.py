@@ -24,7 +24,7 @@ BACKEND = "198.18.0.50"
 NOT_OURS = "198.18.0.77"
 
 
-def conf_text():
+def conf_text(tmp):
     return json.dumps({
         "ports": [{"name": "client", "device": "net_pcap0", "ipv4": PORT_IP + "/24"}],
         "services": [{
@@ -33,6 +33,7 @@ def conf_text():
         }],
         "neighbors": {"retry_ms": 200, "retries": 2},
         "limits": {"mbufs": 4095, "connections_per_lcore": 1024},
+        "control": {"socket": os.path.join(tmp, "ctl.sock")},
     }, indent=2)
 
 
@@ -68,7 +69,7 @@ def main():
     c = sfrun.Checks("dpdk-arp-icmp")
     tmp = tempfile.mkdtemp(prefix="sf-dpdk-")
     with open(os.path.join(tmp, "conf.json"), "w") as f:
-        f.write(conf_text())
+        f.write(conf_text(tmp))
 
     # Phase 1: ARP for every kind of owned address, and one that is not ours.
     who_has = lambda ip: Ether(src=CLIENT_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
