@@ -29,6 +29,7 @@ struct sf_app_pending {
 	struct sf_conf *old_conf;     /**< configuration generation to free once applied */
 	json_t *request;              /**< what the handler needs to build the reply */
 	unsigned int kind;            /**< enum sf_worker_msg_type */
+	bool internal;                /**< no client waits: the result feeds the HTTP texts */
 };
 
 #define SF_APP_PENDING_MAX 16
@@ -50,6 +51,8 @@ struct app {
 	struct rte_ring *replies;     /**< workers' answers to control messages */
 	struct sf_ctl *ctl;
 	struct sf_app_pending pending[SF_APP_PENDING_MAX];
+	struct MHD_Daemon *http;      /**< control.http_listen, NULL when off */
+	uint64_t next_publish_ms;     /**< next refresh of the HTTP texts */
 	uint64_t next_rotate_ms;
 	uint64_t started_ms;
 	bool launched;
@@ -60,6 +63,21 @@ int sf_app_commands_register(struct app *a);
 
 /** Collect the workers' answers and complete deferred requests (main loop). */
 void sf_app_replies_poll(struct app *a);
+
+/** Ask the workers for a full stats snapshot that refreshes the HTTP texts. @return 0 or -errno */
+int sf_app_stats_refresh(struct app *a);
+
+/** Register the /synfront/... rte_telemetry commands. @return 0 or -EINVAL */
+int sf_app_telemetry_register(struct app *a);
+
+/** Start the HTTP endpoint on control.http_listen (no-op when unset). @return 0 or -errno */
+int sf_app_http_start(struct app *a);
+
+/** Stop the HTTP endpoint. */
+void sf_app_http_stop(struct app *a);
+
+/** Render and publish /stats and /metrics from a stats result (main lcore). */
+void sf_app_http_publish(struct app *a, const json_t *stats);
 
 /** Rotate the cookie key now. @return 0 or -errno as sf_cookie_key_rotate() */
 int sf_app_cookie_rotate(struct app *a);

@@ -71,6 +71,7 @@ static struct sf_app_pending *pending_new(struct app *a, unsigned int kind)
 		if (p->msgs == NULL)
 			return NULL;
 		p->kind = kind;
+		p->internal = false;
 		p->nb_msgs = a->nb_workers;
 		p->waiting = 0;
 		p->old_conf = NULL;
@@ -95,8 +96,8 @@ static void pending_free(struct sf_app_pending *p)
 /* Send one message to every worker; the reply is deferred. */
 static int pending_send(struct app *a, struct sf_app_pending *p, struct sf_ctl_err *err)
 {
-	p->ticket = sf_ctl_defer(a->ctl);
-	if (p->ticket == 0) {
+	p->ticket = p->internal ? 0 : sf_ctl_defer(a->ctl);
+	if (p->ticket == 0 && !p->internal) {
 		pending_free(p);
 		return sf_ctl_err_set(err, SF_CTL_E_INTERNAL, "cannot defer the reply");
 	}
@@ -237,19 +238,14 @@ static json_t *stats_json(struct app *a, bool per_lcore, const struct sf_app_pen
 	return r;
 }
 
-static const struct sf_ctl_arg stats_args[] = {
-	{"per_lcore", SF_CTL_ARG_BOOLEAN, false, 0, 0},
-	{NULL, 0, false, 0, 0},
-};
-
-static int cmd_stats(const json_t *args, json_t **result, struct sf_ctl_err *err, void *arg)
+static int stats_request(struct app *a, bool per_lcore, bool internal, struct sf_ctl_err *err)
 {
-	struct app *a = arg;
 	struct sf_app_pending *p = pending_new(a, SF_WORKER_MSG_STATS);
 
 	if (p == NULL)
 		return sf_ctl_err_set(err, SF_CTL_E_BUSY, "too many requests waiting on the workers");
-	p->request = json_pack("{s:b}", "per_lcore", json_is_true(json_object_get(args, "per_lcore")));
+	p->internal = internal;
+	p->request = json_pack("{s:b}", "per_lcore", per_lcore);
 	for (unsigned int i = 0; i < a->nb_workers; i++) {
 		p->msgs[i].be = rte_zmalloc("sf_ctl_be", sizeof(*p->msgs[i].be) * SF_CONF_MAX_SERVICES, 0);
 		if (p->msgs[i].be == NULL) {
@@ -257,8 +253,28 @@ static int cmd_stats(const json_t *args, json_t **result, struct sf_ctl_err *err
 			return sf_ctl_err_set(err, SF_CTL_E_INTERNAL, "out of memory");
 		}
 	}
-	(void)result;
 	return pending_send(a, p, err);
+}
+
+int sf_app_stats_refresh(struct app *a)
+{
+	struct sf_ctl_err err;
+
+	for (unsigned int i = 0; i < SF_APP_PENDING_MAX; i++)
+		if (a->pending[i].msgs != NULL && a->pending[i].internal)
+			return -EBUSY;
+	return stats_request(a, true, true, &err) == SF_CTL_DEFERRED ? 0 : -ENOMEM;
+}
+
+static const struct sf_ctl_arg stats_args[] = {
+	{"per_lcore", SF_CTL_ARG_BOOLEAN, false, 0, 0},
+	{NULL, 0, false, 0, 0},
+};
+
+static int cmd_stats(const json_t *args, json_t **result, struct sf_ctl_err *err, void *arg)
+{
+	(void)result;
+	return stats_request(arg, json_is_true(json_object_get(args, "per_lcore")), false, err);
 }
 
 /* -------------------------------------------------------------- conns */
@@ -644,7 +660,12 @@ void sf_app_replies_poll(struct app *a)
 					"tunables", tunables_json(a));
 			break;
 		}
-		sf_ctl_complete(a->ctl, p->ticket, result, NULL);
+		if (p->internal) {
+			sf_app_http_publish(a, result);
+			json_decref(result);
+		} else {
+			sf_ctl_complete(a->ctl, p->ticket, result, NULL);
+		}
 		pending_free(p);
 	}
 }

@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <rte_ring.h>
 
 #include "sf_conf.h"
@@ -361,6 +362,28 @@ static int step_ctl_init(struct app *a)
 	return sf_app_commands_register(a);
 }
 
+static int step_export_init(struct app *a)
+{
+	int ret = sf_app_telemetry_register(a);
+
+	if (ret != 0) {
+		SF_LOG(app, ERR, "cannot register the /synfront telemetry commands");
+		return ret;
+	}
+	/* Lets dpdk-dumpcap capture the ports as a secondary process. */
+	ret = rte_pdump_init();
+	if (ret != 0)
+		SF_LOG(app, WARNING, "packet capture unavailable: rte_pdump_init: %s",
+				rte_strerror(rte_errno));
+	return sf_app_http_start(a);
+}
+
+static void step_export_term(struct app *a)
+{
+	sf_app_http_stop(a);
+	rte_pdump_uninit();
+}
+
 static void step_ctl_term(struct app *a)
 {
 	sf_ctl_free(a->ctl);
@@ -393,6 +416,7 @@ static const struct {
 	{"ethdev",  step_ports_start,    step_ports_stop},
 	{"launch",  step_workers_launch, step_workers_stop},
 	{"control", step_ctl_init,       step_ctl_term},
+	{"export",  step_export_init,    step_export_term},
 };
 
 static void steps_unwind(struct app *a, int done)
@@ -461,6 +485,10 @@ int main(int argc, char **argv)
 			sf_ctl_poll(a.ctl, requests_pending(&a) ? 1 : 50);
 			sf_app_replies_poll(&a);
 			cookie_tick(&a);
+			if (a.http != NULL && sf_cookie_now_ms() >= a.next_publish_ms) {
+				a.next_publish_ms = sf_cookie_now_ms() + 1000;
+				sf_app_stats_refresh(&a);
+			}
 		}
 		SF_LOG(app, NOTICE, "signal %d: shutting down", (int)got_signal);
 		ret = 0;

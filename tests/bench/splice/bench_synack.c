@@ -4,31 +4,40 @@
  *
  * A ring ethdev (rte_eth_from_rings: RX from one rte_ring, TX into another) stands
  * in for the NIC. Each burst, outside the timed region, 32 SYNs are copied from a
- * pool of 4096 pre-built frames (Linux's options: MSS 1460, SACK-permitted, TS,
+ * pool of 4096 (-f) pre-built frames (Linux's options: MSS 1460, SACK-permitted, TS,
  * NOP, WS 7; random sources in 198.18.0.0/15, random ports and ISNs, valid
  * checksums) into fresh mbufs and put on the RX ring. The timed region is one
- * sf_worker_poll(): rx_burst, Ethernet check, parse, service lookup, cookie
- * encode, SYN-ACK rewrite with both checksums, TX buffer and flush. Then, untimed
+ * sf_worker_poll(): rx_burst, Ethernet check, parse, owned-address and
+ * connection-table lookups, service lookup, cookie encode, SYN-ACK rewrite with
+ * both checksums, TX buffer and flush, timer wheel and neighbour checks. Then, untimed
  * again, the SYN-ACKs are taken off the TX ring and every one is checked (count,
  * addresses, ports, SYN|ACK, ack = ISN + 1, both checksums by a reference RFC 1071
  * sum, and the cookie accepted by sf_cookie_ack_check_bulk()), so that drops or
  * wrong answers cannot pass for speed.
  *
- * Reported, in TSC cycles per packet (median of the runs), the timer's own
- * overhead subtracted:
+ * Every timed region (one burst) is read with rte_rdtsc_precise() before and after;
+ * a run's figure is its median region, less the median of empty regions (the
+ * timer's own cost), per packet. The median region, not the mean, because on a
+ * shared machine a few regions take a preemption or an interrupt; the mean is
+ * printed beside it. A figure is the median over the runs (min and max shown).
+ * Reported, in TSC cycles per packet:
  *   - worker pass, software checksums (the ring PMD offers no RX offloads) and
  *     with the mbufs flagged "checksums good" as a NIC with RX offload does;
  *   - the ring PMD alone: rx_burst + tx_burst of the same mbufs, no processing;
  *   - the worker pass minus that PMD cost: what synfront itself spends;
  *   - parts of it measured alone on the same frames: sf_pkt_parse(),
+ *     sf_conntab_lookup_bulk() (all miss, as for new SYNs),
  *     sf_cookie_syn_encode_bulk(), sf_cookie_now_ms() (once per burst);
- *   - an empty poll (nothing on the ring), in cycles per poll.
+ *   - an empty poll (nothing on the ring), in cycles per poll (32 polls a region).
  * Then one line "RESULT {json}" for scripts.
  *
- *   bench-synack [EAL options --] [-n SYNS_PER_RUN] [-r RUNS] [-o FIGURE]
+ *   bench-synack [EAL options --] [-n SYNS_PER_RUN] [-r RUNS] [-f FRAMES] [-o FIGURE]
  *
- * -o runs one figure alone, for a profiler (perf record): worker-sw, worker-hw, pmd,
- * parse-sw, parse-hw, cookie, empty. Without EAL options it runs with --no-huge -m 1024 --no-pci --no-telemetry -l 0.
+ * -f sets how many distinct SYNs are cycled (4096: the connection table's buckets
+ * stay in cache; 1048576: a flood of fresh 4-tuples). -o runs one figure alone, for
+ * a profiler (perf record): worker-sw, worker-hw, pmd, parse-sw, parse-hw, conntab,
+ * cookie, empty. Without EAL options before "--", the EAL runs with --no-huge -m 1024
+ * --no-pci --no-telemetry -l 0.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +59,7 @@
 
 #include "pkt_frame.h"
 #include "sf_conf.h"
+#include "sf_conntab.h"
 #include "sf_cookie.h"
 #include "sf_pkt.h"
 #include "sf_splice.h"
@@ -61,7 +71,8 @@
 RTE_LOG_REGISTER(sf_app_logtype, synfront.app, INFO);
 
 #define BURST 32
-#define NB_FRAMES 4096          /* distinct SYNs, cycled */
+#define FRAMES_DEFAULT 4096     /* distinct SYNs, cycled */
+#define FRAMES_MAX (1u << 22)
 #define FRAME_STRIDE 128
 #define RUNS_DEFAULT 5
 #define RUNS_MAX 31
@@ -71,7 +82,6 @@ RTE_LOG_REGISTER(sf_app_logtype, synfront.app, INFO);
 #define TARGET_CYCLES 120.0
 
 #define VIP "198.18.0.100"
-#define VIP_BE RTE_BE32(0xc6120064)
 #define VPORT 80
 #define RING_NAME "net_ring_synack"
 
@@ -91,9 +101,10 @@ enum mode {
 	M_WORKER,       /* sf_worker_poll() on a burst of SYNs */
 	M_PMD,          /* rte_eth_rx_burst + rte_eth_tx_burst, no processing */
 	M_PARSE,        /* sf_pkt_parse() of each packet of the burst */
+	M_CONNTAB,      /* sf_conntab_lookup_bulk() of the burst's 4-tuples (all miss) */
 	M_COOKIE,       /* sf_cookie_syn_encode_bulk() of the burst */
 	M_CLOCK,        /* sf_cookie_now_ms(), once per burst */
-	M_EMPTY,        /* sf_worker_poll() with nothing to receive */
+	M_EMPTY,        /* 32 sf_worker_poll() with nothing to receive */
 };
 
 static struct bench {
@@ -109,9 +120,12 @@ static struct bench {
 	uint32_t next;                          /* next frame of the pool */
 	double timer_ovh;                       /* cycles of one timed region doing nothing */
 	uint64_t checked, bad;
-	uint32_t frame_len[NB_FRAMES];
-	struct sf_cookie_syn csyn[NB_FRAMES];   /* what the splice hands the cookie code */
-	uint8_t frame[NB_FRAMES][FRAME_STRIDE] __rte_cache_aligned;
+	uint32_t nb_frames;                     /* a power of 2, at least BURST */
+	uint32_t *frame_len;
+	struct sf_cookie_syn *csyn;             /* what the splice hands the cookie code */
+	struct sf_conntab_key *key;             /* what it looks up in the connection table */
+	const struct sf_conntab_key **ckey;
+	uint8_t (*frame)[FRAME_STRIDE];
 } B;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -127,7 +141,17 @@ static uint64_t rng(void)
 /* The SYN pool, and for each SYN the sf_cookie_syn the splice derives from its parse. */
 static int frames_build(void)
 {
-	for (unsigned int i = 0; i < NB_FRAMES; i++) {
+	uint32_t n = B.nb_frames;
+
+	B.frame_len = malloc(n * sizeof(B.frame_len[0]));
+	B.csyn = malloc(n * sizeof(B.csyn[0]));
+	B.key = malloc(n * sizeof(B.key[0]));
+	B.ckey = malloc(n * sizeof(B.ckey[0]));
+	B.frame = aligned_alloc(RTE_CACHE_LINE_SIZE, (size_t)n * FRAME_STRIDE);
+	if (B.frame_len == NULL || B.csyn == NULL || B.key == NULL || B.ckey == NULL ||
+	    B.frame == NULL)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
 		uint8_t opts[20];
 		uint64_t x = rng(), y = rng();
 		struct pkt_frame_spec s = {
@@ -153,6 +177,8 @@ static int frames_build(void)
 			o |= SF_COOKIE_OPT_SACK;
 		if (pi.opts.present & SF_TCPO_TS)
 			o |= SF_COOKIE_OPT_TS;
+		B.key[i] = (struct sf_conntab_key){pi.src, pi.dst, pi.sport, pi.dport};
+		B.ckey[i] = &B.key[i];
 		B.csyn[i] = (struct sf_cookie_syn){
 			.saddr = pi.src, .daddr = pi.dst, .sport = pi.sport, .dport = pi.dport,
 			.isn = pi.seq, .mss = pi.opts.mss, .wscale = pi.opts.wscale, .opts = o,
@@ -171,7 +197,7 @@ static uint32_t burst_fill(struct rte_mbuf **m, bool hw_cksum)
 		exit(1);
 	}
 	for (unsigned int i = 0; i < BURST; i++) {
-		uint32_t f = (first + i) % NB_FRAMES;
+		uint32_t f = (first + i) & (B.nb_frames - 1);
 
 		memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), B.frame[f], B.frame_len[f]);
 		m[i]->data_len = (uint16_t)B.frame_len[f];
@@ -179,7 +205,7 @@ static uint32_t burst_fill(struct rte_mbuf **m, bool hw_cksum)
 		if (hw_cksum)
 			m[i]->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	}
-	B.next = (first + BURST) % NB_FRAMES;
+	B.next = (first + BURST) & (B.nb_frames - 1);
 	return first;
 }
 
@@ -192,9 +218,9 @@ static void ring_put(struct rte_ring *r, struct rte_mbuf **m, unsigned int n)
 }
 
 /*
- * Check the n answers to the SYNs of frames first.. : everything a client would
- * check, and the cookie itself. @return the number of bad answers (a missing one
- * counts as bad).
+ * Check the n answers to the SYNs of pool frames first, first + 1, ...: everything a
+ * client would check, and the cookie itself. @return the number of bad answers (a
+ * missing one counts as bad).
  */
 static unsigned int synacks_verify(struct rte_mbuf **out, unsigned int n, uint32_t first)
 {
@@ -203,7 +229,7 @@ static unsigned int synacks_verify(struct rte_mbuf **out, unsigned int n, uint32
 	unsigned int bad = n < BURST ? BURST - n : 0, k = 0;
 
 	for (unsigned int i = 0; i < n && i < BURST; i++) {
-		const uint8_t *syn = B.frame[(first + i) % NB_FRAMES];
+		const uint8_t *syn = B.frame[(first + i) & (B.nb_frames - 1)];
 		const uint8_t *f = rte_pktmbuf_mtod(out[i], const uint8_t *);
 		const uint8_t *ip = f + 14, *tcp = ip + 20, *sip = syn + 14, *stcp = sip + 20;
 		uint32_t len = rte_pktmbuf_data_len(out[i]);
@@ -237,20 +263,40 @@ static unsigned int synacks_verify(struct rte_mbuf **out, unsigned int n, uint32
 }
 
 static volatile uint64_t sink;
+static uint32_t *samples;               /* cycles of each timed region of a run */
 
-/*
- * One run of @p total packets (M_EMPTY, M_TIMER: polls) in bursts of 32.
- * @return timed cycles per packet (per poll for M_EMPTY/M_TIMER), timer overhead removed.
- */
-static double run(enum mode mode, bool hw_cksum, uint64_t total)
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Cycles per packet (M_EMPTY: per poll; M_TIMER: per region) of a run, timer overhead removed. */
+struct result {
+	double med;     /* from the median timed region: robust to interrupts and preemption */
+	double mean;    /* from all timed regions together */
+};
+
+/* One run of @p total packets (M_EMPTY: polls; M_TIMER: timed regions), 32 per timed region. */
+static struct result run(enum mode mode, bool hw_cksum, uint64_t total)
 {
 	struct rte_mbuf *m[BURST], *out[2 * BURST];
 	struct sf_pkt_info pis[BURST];
 	struct sf_cookie_synack sa[BURST];
+	struct sf_conn *conn[BURST];
+	uint8_t half[BURST];
 	uint64_t acc = 0, iters = 0, done = 0, x = 0;
 	unsigned int flags = hw_cksum ? SF_PKT_F_IP_CKSUM_GOOD | SF_PKT_F_L4_CKSUM_GOOD : 0;
 	uint64_t now_ms = sf_cookie_now_ms();
-	bool per_poll = mode == M_TIMER || mode == M_EMPTY;
+	double unit = mode == M_TIMER ? 1 : BURST;
 
 	B.w.ports[0].pkt_flags = hw_cksum ? 1 : 0;
 	while (done < total) {
@@ -258,13 +304,13 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 		unsigned int n = 0;
 		uint32_t first = 0;
 
-		if (mode != M_TIMER && mode != M_EMPTY && mode != M_CLOCK && mode != M_COOKIE)
+		if (mode == M_WORKER || mode == M_PMD || mode == M_PARSE)
 			first = burst_fill(m, hw_cksum);
 		if (mode == M_WORKER || mode == M_PMD)
 			ring_put(B.rx_ring, m, BURST);
-		if (mode == M_COOKIE) {
+		if (mode == M_COOKIE || mode == M_CONNTAB) {
 			first = B.next;
-			B.next = (B.next + BURST) % NB_FRAMES;
+			B.next = (B.next + BURST) & (B.nb_frames - 1);
 		}
 
 		t0 = rte_rdtsc_precise();
@@ -272,8 +318,11 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 		case M_TIMER:
 			break;
 		case M_WORKER:
-		case M_EMPTY:
 			sf_worker_poll(&B.w);
+			break;
+		case M_EMPTY:
+			for (unsigned int i = 0; i < BURST; i++)
+				sf_worker_poll(&B.w);
 			break;
 		case M_PMD:
 			n = rte_eth_rx_burst(B.port_id, 0, out, BURST);
@@ -284,6 +333,9 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 				x += sf_pkt_parse(rte_pktmbuf_mtod(m[i], const uint8_t *),
 						rte_pktmbuf_data_len(m[i]), flags, &pis[i]);
 			break;
+		case M_CONNTAB:
+			x += sf_conntab_lookup_bulk(B.w.splice.ct, &B.ckey[first], BURST, conn, half);
+			break;
 		case M_COOKIE:
 			x += sf_cookie_syn_encode_bulk(B.cookie, &B.csyn[first], sa, BURST, now_ms);
 			break;
@@ -293,7 +345,7 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 		}
 		t1 = rte_rdtsc_precise();
 		acc += t1 - t0;
-		iters++;
+		samples[iters++] = (uint32_t)RTE_MIN(t1 - t0, (uint64_t)UINT32_MAX);
 
 		switch (mode) {
 		case M_WORKER:
@@ -307,8 +359,10 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 			rte_pktmbuf_free_bulk(out, n);
 			break;
 		case M_PARSE:
+		case M_CONNTAB:
 			B.bad += x != 0;
-			rte_pktmbuf_free_bulk(m, BURST);
+			if (mode == M_PARSE)
+				rte_pktmbuf_free_bulk(m, BURST);
 			break;
 		case M_EMPTY:
 			B.bad += rte_ring_count(B.tx_ring) != 0;
@@ -316,32 +370,35 @@ static double run(enum mode mode, bool hw_cksum, uint64_t total)
 		default:
 			break;
 		}
-		done += per_poll ? 1 : BURST;
+		done += (uint64_t)unit;
 	}
 	sink = x;
-	return ((double)acc - (double)iters * B.timer_ovh) / (double)done;
+	qsort(samples, iters, sizeof(samples[0]), cmp_u32);
+	return (struct result){
+		.med = ((double)samples[iters / 2] - B.timer_ovh) / unit,
+		.mean = ((double)acc - (double)iters * B.timer_ovh) / (double)done,
+	};
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
+/* A figure over several runs: median, min and max of the runs' medians, median of their means. */
 struct stat3 {
-	double med, min, max;
+	double med, min, max, mean;
 };
 
 static struct stat3 measure(enum mode mode, bool hw_cksum, uint64_t total, unsigned int runs)
 {
-	double v[RUNS_MAX];
+	double v[RUNS_MAX], mean[RUNS_MAX];
 
 	run(mode, hw_cksum, total / 8);   /* warm caches, branch predictors, the mempool cache */
-	for (unsigned int r = 0; r < runs; r++)
-		v[r] = run(mode, hw_cksum, total);
+	for (unsigned int r = 0; r < runs; r++) {
+		struct result res = run(mode, hw_cksum, total);
+
+		v[r] = res.med;
+		mean[r] = res.mean;
+	}
 	qsort(v, runs, sizeof(v[0]), cmp_double);
-	return (struct stat3){ v[runs / 2], v[0], v[runs - 1] };
+	qsort(mean, runs, sizeof(mean[0]), cmp_double);
+	return (struct stat3){ v[runs / 2], v[0], v[runs - 1], mean[runs / 2] };
 }
 
 static int port_create(void)
@@ -404,6 +461,14 @@ static int worker_create(void)
 		fprintf(stderr, "bench-synack: sf_worker_setup: %s\n", strerror(-ret));
 		return -1;
 	}
+	/* The control rings the main lcore would poll with; they stay empty here. */
+	B.w.ctl_in = rte_ring_create("bench_ctl_in", 64, (int)rte_socket_id(),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	B.w.ctl_out = rte_ring_create("bench_ctl_out", 64, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (B.w.ctl_in == NULL || B.w.ctl_out == NULL) {
+		fprintf(stderr, "bench-synack: control rings: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
 	/* No sf_worker_start(): it would ARP for the backends onto the TX ring. */
 	return 0;
 }
@@ -414,18 +479,22 @@ static const struct {
 	bool hw_cksum;
 } figures[] = {
 	{"worker-sw", M_WORKER, false}, {"worker-hw", M_WORKER, true}, {"pmd", M_PMD, false},
-	{"parse-sw", M_PARSE, false}, {"parse-hw", M_PARSE, true}, {"cookie", M_COOKIE, false},
+	{"parse-sw", M_PARSE, false}, {"parse-hw", M_PARSE, true}, {"conntab", M_CONNTAB, false},
+	{"cookie", M_COOKIE, false},
 	{"empty", M_EMPTY, false},
 };
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [EAL options --] [-n SYNS_PER_RUN] [-r RUNS] [-o FIGURE]\n"
-		"  -n  SYNs per run (default %" PRIu64 ", at least %d)\n"
+	fprintf(stderr, "usage: %s [EAL options --] [-n SYNS_PER_RUN] [-r RUNS] [-f FRAMES] "
+		"[-o FIGURE]\n"
+		"  -n  SYNs per run (default %" PRIu64 ", at least FRAMES)\n"
 		"  -r  runs per figure, median reported (default %d, 1..%d)\n"
+		"  -f  distinct SYNs cycled, a power of 2 in 32..%u (default %d); more spreads\n"
+		"      the connection-table lookups over more of the table\n"
 		"  -o  measure one figure only (for perf record): worker-sw, worker-hw, pmd,\n"
-		"      parse-sw, parse-hw, cookie, empty\n",
-		prog, SYNS_DEFAULT, NB_FRAMES, RUNS_DEFAULT, RUNS_MAX);
+		"      parse-sw, parse-hw, conntab, cookie, empty\n",
+		prog, SYNS_DEFAULT, RUNS_DEFAULT, RUNS_MAX, FRAMES_MAX, FRAMES_DEFAULT);
 }
 
 /* -o: one figure, median and spread only. */
@@ -436,9 +505,9 @@ static int figure_alone(const char *name, uint64_t total, unsigned int runs)
 
 		if (strcmp(name, figures[i].name) != 0)
 			continue;
-		s = measure(figures[i].mode, figures[i].hw_cksum,
-				figures[i].mode == M_EMPTY ? total / BURST : total, runs);
-		printf("%s: median %.1f min %.1f max %.1f cycles/%s%s\n", name, s.med, s.min, s.max,
+		s = measure(figures[i].mode, figures[i].hw_cksum, total, runs);
+		printf("%s: median %.1f min %.1f max %.1f mean %.1f cycles/%s%s\n", name, s.med, s.min,
+			s.max, s.mean,
 			figures[i].mode == M_EMPTY ? "poll" : "packet", B.bad ? " (BAD ANSWERS)" : "");
 		return B.bad ? 1 : 0;
 	}
@@ -454,7 +523,7 @@ int main(int argc, char **argv)
 	uint64_t total = SYNS_DEFAULT;
 	const char *only = NULL;
 	unsigned int runs = RUNS_DEFAULT;
-	struct stat3 wk_sw, wk_hw, pmd, parse_sw, parse_hw, enc, clk, empty;
+	struct stat3 wk_sw, wk_hw, pmd, parse_sw, parse_hw, ctab, enc, clk, empty;
 	uint64_t synack0, drops0;
 	double hz, own_sw, own_hw, rest_sw, rest_hw;
 	int sep, ret, c;
@@ -462,7 +531,7 @@ int main(int argc, char **argv)
 	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
 		;
 	snprintf(prefix, sizeof(prefix), "bench-synack-%d", (int)getpid());
-	if (sep < argc)
+	if (sep < argc && sep > 1)
 		ret = rte_eal_init(sep, argv);
 	else
 		ret = rte_eal_init((int)RTE_DIM(eal_def) - 1, eal_def);
@@ -475,14 +544,18 @@ int main(int argc, char **argv)
 		argc -= sep;
 		argv += sep;
 	}
+	B.nb_frames = FRAMES_DEFAULT;
 	optind = 1;
-	while ((c = getopt(argc, argv, "n:r:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:f:o:h")) != -1) {
 		switch (c) {
 		case 'n':
 			total = strtoull(optarg, NULL, 0);
 			break;
 		case 'r':
 			runs = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			B.nb_frames = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		case 'o':
 			only = optarg;
@@ -492,11 +565,17 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 1;
 		}
 	}
-	if (total < NB_FRAMES || runs < 1 || runs > RUNS_MAX) {
+	if (B.nb_frames < BURST || B.nb_frames > FRAMES_MAX || !rte_is_power_of_2(B.nb_frames) ||
+	    total < B.nb_frames || runs < 1 || runs > RUNS_MAX) {
 		usage(argv[0]);
 		return 1;
 	}
 	total -= total % BURST;
+	samples = malloc(sizeof(samples[0]) * total);
+	if (samples == NULL) {
+		fprintf(stderr, "bench-synack: out of memory\n");
+		return 1;
+	}
 
 	if (port_create() != 0 || worker_create() != 0 || frames_build() != 0) {
 		fprintf(stderr, "bench-synack: set-up failed\n");
@@ -515,9 +594,10 @@ int main(int argc, char **argv)
 	pmd = measure(M_PMD, false, total, runs);
 	parse_sw = measure(M_PARSE, false, total, runs);
 	parse_hw = measure(M_PARSE, true, total, runs);
+	ctab = measure(M_CONNTAB, false, total, runs);
 	enc = measure(M_COOKIE, false, total, runs);
 	clk = measure(M_CLOCK, false, total, runs);
-	empty = measure(M_EMPTY, false, total / BURST, runs);
+	empty = measure(M_EMPTY, false, total, runs);
 
 	/* Worker passes, sw and hw: runs x total SYNs, and a warm-up of total / 8 rounded up. */
 	{
@@ -539,59 +619,72 @@ int main(int argc, char **argv)
 
 	own_sw = wk_sw.med - pmd.med;
 	own_hw = wk_hw.med - pmd.med;
-	rest_sw = own_sw - parse_sw.med - enc.med - clk.med / BURST;
-	rest_hw = own_hw - parse_hw.med - enc.med - clk.med / BURST;
+	rest_sw = own_sw - parse_sw.med - ctab.med - enc.med - clk.med;
+	rest_hw = own_hw - parse_hw.med - ctab.med - enc.med - clk.med;
 
-	printf("SYN -> SYN-ACK through a ring ethdev, bursts of %d, median of %u runs of %" PRIu64
-		" SYNs\n", BURST, runs, total);
+	printf("SYN -> SYN-ACK through a ring ethdev, bursts of %d, %u runs of %" PRIu64 " SYNs, "
+		"%u distinct\n", BURST, runs, total, B.nb_frames);
 	printf("TSC %.3f GHz; timer overhead %.1f cycles per timed region, subtracted; "
 		"%" PRIu64 " SYN-ACKs verified (cookie checked)\n", hz / 1e9, B.timer_ovh, B.checked);
-	printf("  %-52s %8s %8s %8s %8s\n", "cycles/packet", "median", "min", "max", "Mpps");
-#define ROW(name, s) printf("  %-52s %8.1f %8.1f %8.1f %8.2f\n", name, (s).med, (s).min, (s).max, \
-		hz / (s).med / 1e6)
+	printf("median = median over runs of the run's median burst; mean = median over runs of "
+		"the run's mean\n");
+	printf("  %-54s %7s %7s %7s %7s %7s\n", "TSC cycles per packet", "median", "min", "max",
+		"mean", "Mpps");
+#define ROW(name, s) printf("  %-54s %7.1f %7.1f %7.1f %7.1f %7.2f\n", name, (s).med, (s).min, \
+		(s).max, (s).mean, hz / (s).med / 1e6)
+#define ROW1(name, v) printf("  %-54s %7.1f %7s %7s %7s %7.2f\n", name, v, "", "", "", \
+		hz / (v) / 1e6)
 	ROW("worker pass, sw checksums (ring PMD)", wk_sw);
 	ROW("worker pass, NIC checksum flags", wk_hw);
 	ROW("ring PMD alone: rx_burst + tx_burst", pmd);
-	printf("  %-52s %8.1f %8s %8s %8.2f\n", "worker pass minus PMD, sw checksums", own_sw, "", "",
-		hz / own_sw / 1e6);
-	printf("  %-52s %8.1f %8s %8s %8.2f\n", "worker pass minus PMD, NIC checksum flags", own_hw,
-		"", "", hz / own_hw / 1e6);
+	ROW1("worker pass minus PMD, sw checksums", own_sw);
+	ROW1("worker pass minus PMD, NIC checksum flags", own_hw);
 	printf("  of which, measured alone on the same frames:\n");
 	ROW("  sf_pkt_parse, sw checksums", parse_sw);
 	ROW("  sf_pkt_parse, NIC checksum flags", parse_hw);
-	ROW("  sf_cookie_syn_encode_bulk (32)", enc);
-	printf("  %-52s %8.1f %8s %8s\n", "  sf_cookie_now_ms (per burst / 32)", clk.med / BURST,
-		"", "");
-	printf("  %-52s %8.1f %8s %8s\n", "  rest, sw: eth check, lookup, rewrite, cksums, TX buf",
-		rest_sw, "", "");
-	printf("  %-52s %8.1f %8s %8s\n", "  rest, NIC flags", rest_hw, "", "");
-	printf("  %-52s %8.1f %8.1f %8.1f   (cycles per poll)\n", "empty poll", empty.med, empty.min,
-		empty.max);
+	ROW("  sf_conntab_lookup_bulk, burst of 32, all miss", ctab);
+	ROW("  sf_cookie_syn_encode_bulk, burst of 32", enc);
+	ROW("  sf_cookie_now_ms, once per burst", clk);
+	ROW1("  rest, sw: eth, addr/svc lookup, rewrite, TX, timers", rest_sw);
+	ROW1("  rest, NIC flags", rest_hw);
+	printf("  %-54s %7.1f %7.1f %7.1f %7.1f   (cycles per poll)\n", "empty poll", empty.med,
+		empty.min, empty.max, empty.mean);
 	printf("target <= %.0f cycles/packet excluding the PMD: %s (sw checksums), %s (NIC flags)\n",
 		TARGET_CYCLES, own_sw <= TARGET_CYCLES ? "met" : "MISSED",
 		own_hw <= TARGET_CYCLES ? "met" : "MISSED");
 	printf("RESULT {\"bench\":\"synack\",\"unit\":\"tsc_cycles_per_packet\",\"burst\":%d,"
-		"\"runs\":%u,\"syns_per_run\":%" PRIu64 ",\"tsc_hz\":%.0f,\"timer_overhead\":%.1f,"
+		"\"runs\":%u,\"syns_per_run\":%" PRIu64 ",\"frames\":%u,\"tsc_hz\":%.0f,\"timer_overhead\":%.1f,"
 		"\"verified\":%" PRIu64 ","
-		"\"worker_sw\":%.1f,\"worker_hw\":%.1f,\"pmd_rx_tx\":%.1f,"
+		"\"worker_sw\":%.1f,\"worker_hw\":%.1f,\"worker_sw_mean\":%.1f,"
+		"\"worker_hw_mean\":%.1f,\"pmd_rx_tx\":%.1f,"
 		"\"worker_minus_pmd_sw\":%.1f,\"worker_minus_pmd_hw\":%.1f,"
-		"\"parse_sw\":%.1f,\"parse_hw\":%.1f,\"cookie_encode\":%.1f,\"clock\":%.2f,"
+		"\"parse_sw\":%.1f,\"parse_hw\":%.1f,\"conntab_lookup\":%.1f,"
+		"\"cookie_encode\":%.1f,\"clock\":%.2f,"
 		"\"rest_sw\":%.1f,\"rest_hw\":%.1f,\"empty_poll_cycles\":%.1f,"
 		"\"mpps_worker_sw\":%.2f,\"mpps_worker_hw\":%.2f,"
 		"\"mpps_minus_pmd_sw\":%.2f,\"mpps_minus_pmd_hw\":%.2f,"
 		"\"target\":%.0f,\"target_met_sw\":%s,\"target_met_hw\":%s}\n",
-		BURST, runs, total, hz, B.timer_ovh, B.checked,
-		wk_sw.med, wk_hw.med, pmd.med, own_sw, own_hw,
-		parse_sw.med, parse_hw.med, enc.med, clk.med / BURST, rest_sw, rest_hw, empty.med,
+		BURST, runs, total, B.nb_frames, hz, B.timer_ovh, B.checked,
+		wk_sw.med, wk_hw.med, wk_sw.mean, wk_hw.mean, pmd.med, own_sw, own_hw,
+		parse_sw.med, parse_hw.med, ctab.med, enc.med, clk.med, rest_sw, rest_hw, empty.med,
 		hz / wk_sw.med / 1e6, hz / wk_hw.med / 1e6, hz / own_sw / 1e6, hz / own_hw / 1e6,
 		TARGET_CYCLES, own_sw <= TARGET_CYCLES ? "true" : "false",
 		own_hw <= TARGET_CYCLES ? "true" : "false");
+	fflush(stdout);
 
 	rte_eth_dev_stop(B.port_id);
 	sf_worker_teardown(&B.w);
 	rte_eth_dev_close(B.port_id);
+	rte_ring_free(B.w.ctl_in);
+	rte_ring_free(B.w.ctl_out);
 	sf_cookie_ctx_free(B.cookie);
 	sf_splice_tables_free(B.tables);
+	free(samples);
+	free(B.frame);
+	free(B.frame_len);
+	free(B.csyn);
+	free(B.key);
+	free(B.ckey);
 	rte_eal_cleanup();
 	return 0;
 }
