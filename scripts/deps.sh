@@ -7,7 +7,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk dpdk-dev libjansson-dev libbpf-dev libcmocka-dev libmicrohttpd-dev
   iproute2 iputils-ping iputils-arping ethtool iptables procps psmisc kmod
-  python3 python3-scapy hping3 tshark curl iperf3 netcat-openbsd
+  python3 python3-scapy python3-prometheus-client hping3 tshark tcpdump curl iperf3 netcat-openbsd
 )
 
 missing=()

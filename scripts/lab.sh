@@ -13,6 +13,8 @@
 #   status  show the lab and whether synfront runs
 # Environment: SF_LAB_DIR (run files, default /run/synfront-lab), SF_LAB_CONF (default conf/lab.json),
 #   SF_LAB_WORKERS (worker lcores, default 1; they may share CPUs), SF_LAB_EAL (extra EAL options),
+#   SF_LAB_MEM (EAL memory options, default "--no-huge -m 1024"; give hugepages, e.g.
+#   "--socket-mem 512", when a secondary process such as dpdk-dumpcap must attach),
 #   SF_LAB_BIN (default build/app/synfront).
 set -euo pipefail
 
@@ -58,8 +60,8 @@ cmd_start() {
 	mkdir -p "$dir"
 	local lcores="0" i
 	for ((i = 1; i <= workers; i++)); do lcores+=",$i@$(( i % $(nproc) ))"; done
-	# shellcheck disable=SC2086
-	setsid "$bin" --lcores "$lcores" --no-huge -m 1024 --no-pci --file-prefix synfront-lab \
+	# shellcheck disable=SC2086 # word splitting of SF_LAB_MEM and SF_LAB_EAL is wanted
+	setsid "$bin" --lcores "$lcores" ${SF_LAB_MEM:---no-huge -m 1024} --no-pci --file-prefix synfront-lab \
 		--vdev "net_af_packet0,iface=sfc0,qpairs=$workers" \
 		--vdev "net_af_packet1,iface=sfb0,qpairs=$workers" ${SF_LAB_EAL:-} \
 		-- -c "$conf" >"$dir/synfront.log" 2>&1 </dev/null &
