@@ -141,6 +141,7 @@ uint8_t gen_syn_opts(struct gen *g, enum gen_opts mix, uint32_t tsval, uint8_t *
 	case GEN_OPTS_MSS:
 		return opt_mss(buf, 1460);
 	case GEN_OPTS_RANDOM:
+	case GEN_OPTS_NB:
 		break;
 	}
 	r = gen_rand(g);
@@ -295,6 +296,7 @@ unsigned int gen_frame_flood(struct gen *g, struct rte_mbuf **m, unsigned int n,
 				return i;
 			continue;
 		case GEN_MODE_STORM:
+		case GEN_MODE_NB:
 			return i;
 		}
 		m[i] = gen_frame_tcp(g, &s);

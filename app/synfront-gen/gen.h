@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <rte_ether.h>
@@ -34,6 +35,7 @@ enum gen_mode {
 	GEN_MODE_FIN,
 	GEN_MODE_GARBAGE,
 	GEN_MODE_STORM,
+	GEN_MODE_NB
 };
 
 /** Option mixes of the SYNs sent (floods and storm alike). */
@@ -42,7 +44,12 @@ enum gen_opts {
 	GEN_OPTS_NONE,     /**< no options */
 	GEN_OPTS_MSS,      /**< MSS 1460 only */
 	GEN_OPTS_RANDOM,   /**< a different mix for every SYN (frame.c lists them) */
+	GEN_OPTS_NB
 };
+
+/** Names of the modes and option mixes, as the command line and the report spell them. */
+extern const char *const gen_mode_names[GEN_MODE_NB];
+extern const char *const gen_opts_names[GEN_OPTS_NB];
 
 /** The command line, checked. */
 struct gen_cfg {
@@ -81,7 +88,7 @@ struct gen_lat {
 	uint64_t n;      /**< samples held */
 	uint64_t cap;
 	uint64_t seen;   /**< samples offered */
-	uint64_t max, sum;
+	uint64_t min, max, sum;
 };
 
 /*
@@ -89,8 +96,9 @@ struct gen_lat {
  * documentation (docs/loadtest.md), so they never drift.
  */
 #define GEN_STAT_LIST(X) \
-	X(sent,              "frames sent (accepted by the port), ARP answers included") \
-	X(tx_full,           "frames the port refused (TX ring full), freed and not counted in sent") \
+	X(sent,              "TCP frames sent (accepted by the port)") \
+	X(tx_busy,           "TX bursts the port did not take whole (ring full); floods send the rest later") \
+	X(tx_dropped,        "storm frames given up after the port refused them for a while (retransmits recover)") \
 	X(received,          "frames received from the target address and port") \
 	X(rx_total,          "frames received, all of them") \
 	X(rx_malformed,      "frames lib/pkt refused (bad checksum, truncated, ...)") \
@@ -142,6 +150,8 @@ struct gen {
 	struct gen_lat lat_reply;       /**< storm: SYN -> first reply byte */
 	struct rte_mbuf *tx[GEN_BURST * 4];
 	unsigned int nb_tx;
+	struct rte_mbuf *pending[GEN_BURST];   /**< flood frames the port refused, sent first next time */
+	unsigned int nb_pending;
 	struct gen_storm *storm;
 };
 
@@ -191,7 +201,7 @@ static inline uint32_t gen_flood_isn(const struct gen *g, uint32_t addr, uint16_
 
 /** Queue a frame for the next flush. */
 void gen_tx(struct gen *g, struct rte_mbuf *m);
-/** Send what gen_tx() queued; retries briefly, then counts the rest in tx_full. */
+/** Send what gen_tx() queued; retries briefly, then counts the rest in tx_dropped. */
 void gen_tx_flush(struct gen *g);
 
 /* ---- frame.c ---- */

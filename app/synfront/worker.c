@@ -304,7 +304,6 @@ static void worker_handoff_rcv(struct sf_worker *w)
 	n = rte_ring_sc_dequeue_burst(w->handoff[w->index], (void **)pkts, SF_BURST_MAX, NULL);
 	if (n == 0)
 		return;
-	sf_stats_add(w->st, SF_STAT_handoff_rcvd, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t p = sf_steer_port_map[m->port];
@@ -323,6 +322,7 @@ static void worker_handoff_rcv(struct sf_worker *w)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		sf_stats_inc(w->st, SF_STAT_handoff_rcvd);
 		tcp[nb_tcp] = m;
 		tcp_pi[nb_tcp++] = &pis[i];
 	}

@@ -45,6 +45,7 @@
 
 #include <rte_errno.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -814,6 +815,11 @@ static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 	}
 
 	if (unlikely(fl & SF_TCP_RST)) {
+		/* RFC 1337: an RST must not cut TIME_WAIT short (it protects the 4-tuple). */
+		if (c->state == SF_CONN_TIME_WAIT) {
+			drop(sp, m, SF_STAT_drop_rst_time_wait);
+			return true;
+		}
 		if (!rst_in_window(c, half, pi)) {
 			drop(sp, m, SF_STAT_rst_out_of_window);
 			return true;
@@ -964,6 +970,20 @@ static inline unsigned int sport_owner(const struct sf_splice *sp, uint16_t port
 	return RTE_MIN((unsigned int)(port - SF_SPLICE_SPORT_MIN) / span, sp->nb_workers - 1);
 }
 
+/*
+ * The worker that owns a client's connection: a hash of the client's address and
+ * ports. A connection is opened only by its owner (cookie ACKs are handed to it),
+ * so any client segment that lands elsewhere (RSS, af_packet's fanout rolling
+ * over under load) is handed to the owner, whatever queue it came in on. SYNs
+ * need no owner: any worker answers them statelessly.
+ */
+static inline unsigned int client_owner(const struct sf_splice *sp, const struct sf_pkt_info *p)
+{
+	uint32_t h = rte_hash_crc_4byte(p->src, ((uint32_t)p->sport << 16) | p->dport);
+
+	return (unsigned int)(((uint64_t)h * sp->nb_workers) >> 32);
+}
+
 void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf **m,
 		struct sf_pkt_info *const *pi, unsigned int n)
 {
@@ -988,10 +1008,14 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 			drop(sp, m[i], SF_STAT_drop_not_ours);
 			continue;
 		}
-		if ((kind[i] & SF_SPLICE_OWN_SOURCE) && sp->nb_workers > 1 &&
-		    p->dport >= SF_SPLICE_SPORT_MIN) {
-			unsigned int owner = sport_owner(sp, p->dport);
+		if (sp->nb_workers > 1) {
+			unsigned int owner = sp->worker;
 
+			if ((kind[i] & SF_SPLICE_OWN_SOURCE) && p->dport >= SF_SPLICE_SPORT_MIN)
+				owner = sport_owner(sp, p->dport);
+			else if ((kind[i] & SF_SPLICE_OWN_VIP) &&
+				 (p->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK)) != SF_TCP_SYN)
+				owner = client_owner(sp, p);
 			if (owner != sp->worker) {
 				stat(sp, SF_STAT_handoff_sent);
 				sp->io.handoff(sp->io.arg, owner, m[i]);

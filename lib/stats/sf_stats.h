@@ -70,11 +70,12 @@
 	X(backend_synack_retransmit, "retransmitted backend SYN-ACKs acknowledged again") \
 	X(backend_down,          "backends taken out after repeated connect failures") \
 	X(time_wait_reuse,       "TIME_WAIT connections reused by a new SYN with a higher sequence number") \
+	X(drop_rst_time_wait,    "RSTs on a connection in TIME_WAIT, ignored (RFC 1337)") \
 	X(rst_out_of_window,     "RSTs outside the receiver's window, ignored") \
 	X(fwd_c2b,               "segments translated from a client to its backend") \
 	X(fwd_b2c,               "segments translated from a backend to its client") \
 	X(ts_inserted,           "timestamps added towards a client whose backend does not use them") \
-	X(handoff_sent,          "backend packets handed to the worker owning their source port") \
+	X(handoff_sent,          "packets handed to the worker owning their connection (backend: by source port, client: by flow hash)") \
 	X(handoff_rcvd,          "packets received from other workers' handoff") \
 	X(drop_handoff_full,     "packets dropped: the owning worker's handoff ring was full") \
 	X(drop_conn_not_ready,   "client segments while the backend handshake is in progress (the client retransmits)") \
