@@ -39,6 +39,13 @@ if ip netns exec sfc arping -c1 -w1 -I eth0 198.18.0.77 >/dev/null; then
 fi
 echo "198.18.0.77: no answer (counted as drop_arp_not_ours)"
 
+step "SYN cookies: a real Linux client completes the handshake with the VIP"
+ip netns exec sfc nc -z -v -w3 198.18.0.100 80
+step "a bounded SYN flood (hping3, 20000 SYNs from random sources, about 2 s)"
+ip netns exec sfc timeout 30 hping3 -q -S -p 80 --rand-source -c 20000 -i u100 198.18.0.100 2>&1 | tail -3 || true
+sleep 1
+echo "every SYN that arrived is answered with a cookie SYN-ACK: compare syn_received and synack_sent below"
+
 step "stop synfront: final counters"
 scripts/lab.sh stop
 step "lab down"

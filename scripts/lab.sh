@@ -62,8 +62,8 @@ cmd_start() {
 	for ((i = 1; i <= workers; i++)); do lcores+=",$i@$(( i % $(nproc) ))"; done
 	# shellcheck disable=SC2086 # word splitting of SF_LAB_MEM and SF_LAB_EAL is wanted
 	setsid "$bin" --lcores "$lcores" ${SF_LAB_MEM:---no-huge -m 1024} --no-pci --file-prefix synfront-lab \
-		--vdev "net_af_packet0,iface=sfc0,qpairs=$workers" \
-		--vdev "net_af_packet1,iface=sfb0,qpairs=$workers" ${SF_LAB_EAL:-} \
+		--vdev "net_af_packet0,iface=sfc0,qpairs=$workers,framecnt=4096" \
+		--vdev "net_af_packet1,iface=sfb0,qpairs=$workers,framecnt=4096" ${SF_LAB_EAL:-} \
 		-- -c "$conf" >"$dir/synfront.log" 2>&1 </dev/null &
 	echo $! >"$dir/synfront.pid"
 	for i in $(seq 1 60); do

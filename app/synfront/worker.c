@@ -292,7 +292,7 @@ void sf_worker_rx_burst(struct sf_worker *w, uint16_t pidx, struct rte_mbuf **pk
  * Packets other workers handed over: backend packets to this worker's source
  * ports, and copies of ARP replies.
  */
-static void worker_handoff_rcv(struct sf_worker *w)
+static unsigned int worker_handoff_rcv(struct sf_worker *w)
 {
 	struct rte_mbuf *pkts[SF_BURST_MAX];
 	struct sf_pkt_info pis[SF_BURST_MAX];
@@ -303,7 +303,7 @@ static void worker_handoff_rcv(struct sf_worker *w)
 
 	n = rte_ring_sc_dequeue_burst(w->handoff[w->index], (void **)pkts, SF_BURST_MAX, NULL);
 	if (n == 0)
-		return;
+		return 0;
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t p = sf_steer_port_map[m->port];
@@ -328,6 +328,7 @@ static void worker_handoff_rcv(struct sf_worker *w)
 	}
 	if (nb_tcp != 0)
 		sf_splice_tcp_rcv_bulk(&w->splice, pidx, tcp, tcp_pi, nb_tcp);
+	return n;
 }
 
 /* ---- the splice's ways out ---- */
@@ -424,17 +425,22 @@ void sf_worker_start(struct sf_worker *w)
 	}
 }
 
-void sf_worker_poll(struct sf_worker *w)
+unsigned int sf_worker_poll(struct sf_worker *w)
 {
 	struct rte_mbuf *pkts[SF_BURST_MAX];
 	uint64_t now = rte_rdtsc();
+	unsigned int got = 0;
 
+	/* Handed-off packets first: they arrived before what the queues hold now. */
+	if (w->nb_workers > 1)
+		got += worker_handoff_rcv(w);
 	for (uint16_t p = 0; p < w->nb_ports; p++) {
 		struct sf_worker_port *wp = &w->ports[p];
 		uint16_t n = rte_eth_rx_burst(wp->port_id, wp->queue, pkts, w->burst);
 
 		if (n != 0)
 			sf_worker_rx_burst(w, p, pkts, n, now);
+		got += n;
 	}
 	for (uint16_t p = 0; p < w->nb_ports; p++) {
 		struct sf_worker_port *wp = &w->ports[p];
@@ -442,14 +448,13 @@ void sf_worker_poll(struct sf_worker *w)
 		sf_stats_add(w->st, SF_STAT_tx_packets,
 				rte_eth_tx_buffer_flush(wp->port_id, wp->queue, wp->txb));
 	}
-	if (w->nb_workers > 1)
-		worker_handoff_rcv(w);
 	sf_splice_timers(&w->splice, now);
 	worker_ctl(w);
 	if (unlikely((int64_t)(now - w->next_age) >= 0)) {
 		sf_neigh_age(w->neigh, now, worker_neigh_event, w);
 		w->next_age = now + w->neigh_period;
 	}
+	return got;
 }
 
 int sf_worker_main(void *arg)
@@ -457,9 +462,17 @@ int sf_worker_main(void *arg)
 	struct sf_worker *w = arg;
 
 	SF_LOG(app, INFO, "worker %u running on lcore %u", w->index, w->lcore_id);
+	unsigned int idle = 0;
+
 	sf_worker_start(w);
-	while (!sf_worker_quit)
-		sf_worker_poll(w);
+	while (!sf_worker_quit) {
+		if (sf_worker_poll(w) != 0) {
+			idle = 0;
+		} else if (w->idle_sleep_us != 0 && ++idle >= 64) {
+			/* Nothing for a while: give the CPU back for a moment (limits.idle_sleep_us). */
+			rte_delay_us_sleep(w->idle_sleep_us);
+		}
+	}
 	return 0;
 }
 
@@ -482,6 +495,7 @@ int sf_worker_setup(struct sf_worker *w, const struct sf_conf *conf,
 	w->pool = pool;
 	w->tables = tables;
 	w->burst = RTE_MIN(conf->limits.burst, SF_BURST_MAX);
+	w->idle_sleep_us = conf->limits.idle_sleep_us;
 	w->st = &sf_stats[w->lcore_id];
 	w->nb_workers = nb_workers;
 	for (unsigned int i = 0; i < nb_workers && handoff != NULL; i++)

@@ -66,6 +66,7 @@ struct sf_worker {
 	unsigned int index;                   /**< 0 .. nb_workers-1, also the queue id */
 	uint16_t nb_ports;
 	uint16_t burst;                       /**< RX burst size */
+	uint16_t idle_sleep_us;               /**< limits.idle_sleep_us */
 	struct sf_stats_lcore *st;
 	const struct sf_splice_tables *tables;
 	struct sf_splice splice;
@@ -100,8 +101,11 @@ void sf_worker_teardown(struct sf_worker *w);
 /** Before the first poll: start resolving the backends' next hops. */
 void sf_worker_start(struct sf_worker *w);
 
-/** One pass: RX burst from every port, dispatch, flush TX, age the neighbour table. */
-void sf_worker_poll(struct sf_worker *w);
+/**
+ * One pass: handed-off packets, an RX burst from every port, dispatch, flush TX,
+ * timers, control messages, neighbour ageing. @return packets received in the pass
+ */
+unsigned int sf_worker_poll(struct sf_worker *w);
 
 /**
  * Handle one burst received on port index @p pidx (n <= SF_BURST_MAX); answers go to

@@ -1207,6 +1207,7 @@ static const struct field limits_fields[] = {
 	FIELD_UINT(sf_conf_limits, mbufs, mbufs, 1023, 4194303),
 	FIELD_UINT(sf_conf_limits, mbuf_cache, mbuf_cache, 0, 512),
 	FIELD_UINT(sf_conf_limits, burst, burst, 1, 64),
+	FIELD_UINT(sf_conf_limits, idle_sleep_us, idle_sleep_us, 0, 10000),
 };
 
 static void neigh_port_parse(struct ctx *c, json_t *v, const char *path, void *base)

@@ -97,6 +97,8 @@ struct sf_conf_limits {
 	uint32_t mbufs;                   /**< 1023..4194303, default 65535 (per socket) */
 	uint16_t mbuf_cache;              /**< 0..512, default 256 */
 	uint16_t burst;                   /**< 1..64, default 32 */
+	uint16_t idle_sleep_us;           /**< 0..10000, default 0: workers sleep this long after
+	                                       64 empty polls in a row (0 = always busy-poll) */
 };
 
 struct sf_conf_neigh_static {

@@ -77,10 +77,12 @@ for name, opts, flags in MIXES:
     bad = IP(dst=VIP) / TCP(sport=sport, dport=PORT, flags="A", seq=isn + 1, ack=(sa[TCP].seq + 2) % 2**32,
                             options=ack_opts)
     from scapy.all import send
-    send(good)
-    sent["ack_valid"] += 1
+    # The wrong ACK first: once the right one opens the connection, later segments on the
+    # tuple belong to it and are no longer cookie checks.
     send(bad)
     sent["ack_invalid"] += 1
+    send(good)
+    sent["ack_valid"] += 1
 
 # Forged ACKs for handshakes that never happened.
 from scapy.all import send  # noqa: E402

@@ -5,6 +5,10 @@
 lab_begin
 here=$(cd "$(dirname "$0")" && pwd)
 
+# A backend listens, so that the connections valid cookies open are not refused (a refusing
+# backend is taken out, and later handshakes would be reset for want of a backend).
+lab_bg web ip netns exec sfb "$SF_PY" -m http.server 8080 --bind 198.18.1.1
+for _ in $(seq 1 30); do sfb curl -s -m 1 -o /dev/null http://198.18.1.1:8080/ && break; sleep 0.1; done
 # scapy's raw handshakes must not be reset by the client kernel, which knows no such sockets.
 sfc iptables -A OUTPUT -p tcp --tcp-flags RST RST -j DROP
 
@@ -16,10 +20,7 @@ sent=$(echo "$out" | sed -n 's/^SENT //p')
 jget() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))" "${sent:-{\}}" "$1"; }
 
 sfc iptables -D OUTPUT -p tcp --tcp-flags RST RST -j DROP
-# A real Linux client: connect() completes against the cookie SYN-ACK (a backend listens,
-# so the connection it opens is not reset under nc's feet).
-lab_bg web ip netns exec sfb "$SF_PY" -m http.server 8080 --bind 198.18.1.1
-for _ in $(seq 1 30); do sfb curl -s -m 1 -o /dev/null http://198.18.1.1:8080/ && break; sleep 0.1; done
+# A real Linux client: connect() completes against the cookie SYN-ACK.
 check "Linux client (nc) completes the handshake with the VIP" sfc nc -z -w3 198.18.0.100 80
 check_not "port 81 has no service: connection refused by RST" sfc nc -z -w3 198.18.0.100 81
 

@@ -270,6 +270,7 @@ static void test_defaults(void **state)
 	assert_int_equal(conf.limits.mbufs, 65535);
 	assert_int_equal(conf.limits.mbuf_cache, 256);
 	assert_int_equal(conf.limits.burst, 32);
+	assert_int_equal(conf.limits.idle_sleep_us, 0);
 	assert_int_equal(conf.neigh.reachable_ms, 300000);
 	assert_int_equal(conf.neigh.retry_ms, 1000);
 	assert_int_equal(conf.neigh.retries, 3);
