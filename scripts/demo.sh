@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # synfront demo on the lab: install what is missing, build, bring the lab up,
-# start the appliance on af_packet ports, show it answering real Linux clients,
-# print its counters, and tear everything down again.
+# start the appliance on af_packet ports, show it answering ARP and ping, carry
+# real curl downloads from a Linux client to a Linux backend through the VIP
+# while a bounded SYN flood runs, show synfront-ctl top/conns/stats, print the
+# final counters, and tear everything down again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -39,16 +41,57 @@ if ip netns exec sfc arping -c1 -w1 -I eth0 198.18.0.77 >/dev/null; then
 fi
 echo "198.18.0.77: no answer (counted as drop_arp_not_ours)"
 
-step "SYN cookies: a real Linux client completes the handshake with the VIP"
-ip netns exec sfc nc -z -v -w3 198.18.0.100 80
-step "a bounded SYN flood (hping3, 20000 SYNs from random sources, about 2 s)"
-ip netns exec sfc timeout 30 hping3 -q -S -p 80 --rand-source -c 20000 -i u100 198.18.0.100 2>&1 | tail -3 || true
+CTL="build/app/synfront-ctl -s /run/synfront/synfront.sock"
+step "backend: a real Linux HTTP server in sfb on 198.18.1.1:8080"
+mkdir -p "$SF_LAB_DIR/www"
+head -c 1024 /dev/urandom >"$SF_LAB_DIR/www/small"
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$SF_LAB_DIR/www/big"
+ip netns exec sfb python3 -m http.server 8080 --bind 198.18.1.1 -d "$SF_LAB_DIR/www" \
+	>"$SF_LAB_DIR/http.log" 2>&1 &
+web=$!
+trap 'kill $web 2>/dev/null; scripts/lab.sh down >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 1 50); do
+	ip netns exec sfb curl -s -m 1 -o /dev/null http://198.18.1.1:8080/small && break
+	sleep 0.1
+done
+
+step "a real Linux client downloads through the VIP: cookie handshake, then the splice"
+ip netns exec sfc curl -sS -o /dev/null -w "GET /small: HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n" \
+	http://198.18.0.100/small
+got=$(ip netns exec sfc curl -sS http://198.18.0.100/big | sha256sum | cut -d' ' -f1)
+want=$(sha256sum <"$SF_LAB_DIR/www/big" | cut -d' ' -f1)
+echo "GET /big (64 MiB): sha256 ${got:0:16}... $([ "$got" = "$want" ] && echo "identical to the backend's file" || echo "DIFFERS")"
+[ "$got" = "$want" ]
+
+step "a bounded SYN flood (hping3: 60000 SYNs from random sources, about 6 s) while clients download"
+ip netns exec sfc timeout 30 hping3 -q -S -p 80 --rand-source -c 60000 -i u100 198.18.0.100 \
+	>"$SF_LAB_DIR/hping3.log" 2>&1 &
+flood=$!
+(
+	ok=0
+	for i in $(seq 1 20); do
+		g=$(ip netns exec sfc curl -sS -m 10 http://198.18.0.100/big | sha256sum | cut -d' ' -f1)
+		[ "$g" = "$want" ] && ok=$((ok + 1))
+	done
+	echo "during the flood: $ok of 20 downloads of 64 MiB intact"
+) >"$SF_LAB_DIR/downloads.log" 2>&1 &
+dl=$!
 sleep 1
-echo "every SYN that arrived is answered with a cookie SYN-ACK: compare syn_received and synack_sent below"
+echo "synfront-ctl top, live per-second rates per worker lcore:"
+$CTL top --interval 1000 --count 4 || true
+wait $flood || true
+wait $dl || true
+cat "$SF_LAB_DIR/downloads.log"
+echo "every SYN that arrived was answered with a cookie SYN-ACK: compare syn_received and synack_sent"
+
+step "synfront-ctl conns (live connections) and stats"
+$CTL conns limit=5 || true
+$CTL stats | grep -E "^total\.(syn_received|synack_sent|cookie_valid|cookie_invalid|conn_new|conn_established|fwd_c2b|fwd_b2c|rst_sent) |^gauges\.|^services" || $CTL stats
 
 step "stop synfront: final counters"
 scripts/lab.sh stop
 step "lab down"
+kill $web 2>/dev/null || true
 scripts/lab.sh down
 trap - EXIT
 echo "demo finished"
