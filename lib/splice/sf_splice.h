@@ -69,6 +69,9 @@ struct sf_splice_io {
 	void *arg;
 };
 
+/** Slots of the SYN filter, minus one (64 KiB of 8-bit counts). */
+#define SF_SPLICE_SYN_FILTER_MASK 0xffffu
+
 /** Consecutive connect failures after which a backend is taken out, per worker. */
 #define SF_SPLICE_BACKEND_FAILS_MAX 3
 /** How long a failing backend stays out before it is tried again. */
@@ -120,7 +123,9 @@ struct sf_splice {
 	uint16_t sport_lo, sport_hi;  /**< this worker's source port slice */
 	uint16_t sport_next;
 	uint16_t src_rr;
-	uint32_t gen;                 /**< bumped whenever a connection is freed or opened */
+	uint8_t *syn_filter;          /**< live connections per client-tuple hash (SYN lookups) */
+	unsigned int nb_changed;      /**< table keys added or deleted during this burst */
+	struct sf_conntab_key changed[16];
 	uint64_t now_ms;              /**< wall clock of the current burst (timestamps) */
 	uint32_t t_rto, t_rto_max, t_time_wait, t_fin_wait2, t_idle, t_half_open;  /**< ticks */
 	uint32_t nb_state[SF_CONN_STATE_MAX];   /**< gauges: connections by state */

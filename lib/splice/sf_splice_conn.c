@@ -294,15 +294,54 @@ static void conn_send_syn(struct sf_splice *sp, struct sf_conn *c)
 
 /* ------------------------------------------------------------ life cycle */
 
+/*
+ * SYN filter: a count of live connections per hash of the client's address and ports.
+ * A SYN whose count is 0 has no connection, so it skips the table lookup; under a SYN
+ * flood of random tuples that is nearly every SYN. Counts saturate at 255 and then stay
+ * (a saturated slot only costs lookups).
+ */
+static inline uint32_t syn_filter_idx(uint32_t c_addr, uint16_t c_port, uint16_t vport)
+{
+	return rte_hash_crc_4byte(c_addr, ((uint32_t)c_port << 16) | vport) & SF_SPLICE_SYN_FILTER_MASK;
+}
+
+/* Remember a key whose table entry changed during this burst. */
+static inline void key_changed(struct sf_splice *sp, const struct sf_conntab_key *k)
+{
+	if (sp->nb_changed < RTE_DIM(sp->changed))
+		sp->changed[sp->nb_changed] = *k;
+	sp->nb_changed++;
+}
+
+/* Did this key's entry change since the burst's bulk lookup? */
+static inline bool key_stale(const struct sf_splice *sp, const struct sf_conntab_key *k)
+{
+	if (likely(sp->nb_changed == 0))
+		return false;
+	if (sp->nb_changed > RTE_DIM(sp->changed))
+		return true;
+	for (unsigned int i = 0; i < sp->nb_changed; i++)
+		if (memcmp(&sp->changed[i], k, sizeof(*k)) == 0)
+			return true;
+	return false;
+}
+
+
 static void conn_free(struct sf_splice *sp, struct sf_conn *c)
 {
 	struct sf_conntab_key k;
 
+	uint8_t *cnt = &sp->syn_filter[syn_filter_idx(c->c_addr, c->c_port, c->vport)];
+
+	if (*cnt != 0 && *cnt != UINT8_MAX)
+		(*cnt)--;
 	sf_conn_key(c, SF_CONN_CLIENT, &k);
 	sf_conntab_del(sp->ct, &k);
+	key_changed(sp, &k);
 	if (c->s_port != 0) {
 		sf_conn_key(c, SF_CONN_BACKEND, &k);
 		sf_conntab_del(sp->ct, &k);
+		key_changed(sp, &k);
 		if (c->backend != SF_SPLICE_BACKEND_NONE)
 			sp->be[c->svc][c->backend].active--;
 	}
@@ -313,7 +352,6 @@ static void conn_free(struct sf_splice *sp, struct sf_conn *c)
 	}
 	sp->nb_state[c->state]--;
 	sf_conntab_conn_free(sp->ct, c);
-	sp->gen++;
 	stat(sp, SF_STAT_conn_closed);
 }
 
@@ -924,7 +962,13 @@ static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_
 	c->ts_delta = pi->opts.tsecr;
 	state_set(sp, c, SF_CONN_SYN_SENT);
 	sf_timerwheel_timer_init(&c->timer, conn_timer_cb, sp);
-	sp->gen++;
+	key_changed(sp, &k);
+	{
+		uint8_t *cnt = &sp->syn_filter[syn_filter_idx(c->c_addr, c->c_port, c->vport)];
+
+		if (*cnt != UINT8_MAX)
+			(*cnt)++;
+	}
 	stat(sp, SF_STAT_conn_new);
 
 	bi = backend_pick(sp, svc->index);
@@ -947,6 +991,7 @@ static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_
 		stat(sp, SF_STAT_conn_table_full);
 		goto refuse;
 	}
+	key_changed(sp, &k);
 	sp->be[c->svc][c->backend].active++;
 	sp->be[c->svc][c->backend].conns++;
 	c->held = m;
@@ -995,10 +1040,11 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 	struct rte_mbuf *syn[SF_SPLICE_BURST_MAX], *ack[SF_SPLICE_BURST_MAX], *tx[SF_SPLICE_BURST_MAX];
 	const struct sf_pkt_info *syn_pi[SF_SPLICE_BURST_MAX], *ack_pi[SF_SPLICE_BURST_MAX];
 	const struct sf_splice_svc *syn_svc[SF_SPLICE_BURST_MAX], *ack_svc[SF_SPLICE_BURST_MAX];
+	uint8_t look[SF_SPLICE_BURST_MAX];
 	unsigned int nk = 0, nsyn = 0, nack = 0, ntx = 0;
-	uint32_t gen;
 
 	sp->now_ms = sf_cookie_now_ms();
+	sp->nb_changed = 0;
 	/* Which packets are ours to look up; hand the others to their owner. */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sf_pkt_info *p = pi[i];
@@ -1024,8 +1070,11 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 			}
 		}
 		keys[i] = (struct sf_conntab_key){p->src, p->dst, p->sport, p->dport};
-		kp[nk] = &keys[i];
-		nk++;
+		look[i] = !((kind[i] & SF_SPLICE_OWN_VIP) &&
+			(p->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) == SF_TCP_SYN &&
+			sp->syn_filter[syn_filter_idx(p->src, p->sport, p->dport)] == 0);
+		if (look[i])
+			kp[nk++] = &keys[i];
 	}
 	/* Bulk lookup over the packets kept, in order. */
 	{
@@ -1038,20 +1087,23 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 		for (unsigned int i = 0; i < n; i++) {
 			if (kind[i] == 0)
 				continue;
+			if (!look[i]) {
+				conn[i] = NULL;
+				continue;
+			}
 			conn[i] = lc[j];
 			half[i] = lh[j];
 			j++;
 		}
 	}
-	gen = sp->gen;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sf_pkt_info *p = pi[i];
 		uint8_t f;
 
 		if (kind[i] == 0)
 			continue;
-		if (unlikely(gen != sp->gen)) {
-			/* A connection opened or closed since the bulk lookup: look again. */
+		if (unlikely(key_stale(sp, &keys[i]))) {
+			/* This tuple's connection opened or closed since the bulk lookup: look again. */
 			const struct sf_conntab_key *k1 = &keys[i];
 
 			sf_conntab_lookup_bulk(sp->ct, &k1, 1, &conn[i], &half[i]);
@@ -1093,13 +1145,12 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 			};
 		}
 		sf_cookie_ack_check_bulk(sp->cookie, ca, res, nack, sp->now_ms);
-		gen = sp->gen;
 		for (unsigned int i = 0; i < nack; i++) {
 			const struct sf_pkt_info *p = ack_pi[i];
+			struct sf_conntab_key k = {p->src, p->dst, p->sport, p->dport};
 
-			if (gen != sp->gen) {
+			if (key_stale(sp, &k)) {
 				/* An earlier ACK of this burst may have opened this packet's connection. */
-				struct sf_conntab_key k = {p->src, p->dst, p->sport, p->dport};
 				const struct sf_conntab_key *k1 = &k;
 				struct sf_conn *c;
 				uint8_t h;
@@ -1266,9 +1317,16 @@ int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
 	sp->sport_hi = (uint16_t)(sp->worker + 1 == sp->nb_workers ? 65535 : sp->sport_lo + span - 1);
 	sp->sport_next = sp->sport_lo;
 
+	sp->syn_filter = rte_zmalloc_socket("sf_syn_filter", SF_SPLICE_SYN_FILTER_MASK + 1,
+			RTE_CACHE_LINE_SIZE, p->socket);
+	if (sp->syn_filter == NULL)
+		return -ENOMEM;
 	sp->tw = sf_timerwheel_create(&twp);
-	if (sp->tw == NULL)
+	if (sp->tw == NULL) {
+		rte_free(sp->syn_filter);
+		sp->syn_filter = NULL;
 		return -rte_errno;
+	}
 	splice_tunables(sp, conf);
 	snprintf(name, sizeof(name), "sf_conntab_%u", p->worker);
 	sp->ct = sf_conntab_create(&(struct sf_conntab_params){
@@ -1279,6 +1337,8 @@ int sf_splice_init(struct sf_splice *sp, const struct sf_splice_params *p)
 
 		sf_timerwheel_free(sp->tw);
 		sp->tw = NULL;
+		rte_free(sp->syn_filter);
+		sp->syn_filter = NULL;
 		return -err;
 	}
 	return 0;
@@ -1290,4 +1350,6 @@ void sf_splice_fini(struct sf_splice *sp)
 	sp->ct = NULL;
 	sf_timerwheel_free(sp->tw);
 	sp->tw = NULL;
+	rte_free(sp->syn_filter);
+	sp->syn_filter = NULL;
 }
