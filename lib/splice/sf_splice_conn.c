@@ -49,6 +49,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "sf_log.h"
 #include "sf_pkt_dp.h"
@@ -1094,6 +1095,11 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 			conn[i] = lc[j];
 			half[i] = lh[j];
 			j++;
+			/* Start the misses of every hit's connection now; the loop below uses them. */
+			if (conn[i] != NULL) {
+				rte_prefetch0(conn[i]);
+				rte_prefetch0((const char *)conn[i] + RTE_CACHE_LINE_SIZE);
+			}
 		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
