@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -146,6 +147,27 @@ static json_t *gauges_json(struct app *a)
 	return g;
 }
 
+/* The device's extended counters, by the names the PMD gives them. */
+static json_t *xstats_json(uint16_t port_id)
+{
+	int n = rte_eth_xstats_get_names(port_id, NULL, 0);
+	json_t *o = json_object();
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *vals;
+
+	if (n <= 0)
+		return o;
+	names = calloc((size_t)n, sizeof(*names));
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (names != NULL && vals != NULL && rte_eth_xstats_get_names(port_id, names, (unsigned int)n) == n &&
+	    rte_eth_xstats_get(port_id, vals, (unsigned int)n) == n)
+		for (int i = 0; i < n; i++)
+			json_object_set_new(o, names[vals[i].id].name, json_integer((json_int_t)vals[i].value));
+	free(names);
+	free(vals);
+	return o;
+}
+
 static json_t *ports_json(struct app *a)
 {
 	json_t *arr = json_array();
@@ -166,6 +188,7 @@ static json_t *ports_json(struct app *a)
 			json_object_set_new(o, "oerrors", json_integer((json_int_t)es.oerrors));
 			json_object_set_new(o, "rx_nombuf", json_integer((json_int_t)es.rx_nombuf));
 		}
+		json_object_set_new(o, "xstats", xstats_json(a->ports[p].port_id));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -182,6 +205,14 @@ static json_t *services_json(struct app *a, const struct sf_app_pending *p)
 
 		json_object_set_new(o, "name", json_string(cs->name));
 		json_object_set_new(o, "listen", ipv4_port(cs->vip, cs->vport));
+#define SF_APP_X_SVC(n, d) { \
+			uint64_t t = 0; \
+			for (unsigned int w = 0; p != NULL && w < a->nb_workers; w++) \
+				t += p->msgs[w].svc[s].n; \
+			json_object_set_new(o, #n, json_integer((json_int_t)t)); \
+		}
+		SF_SPLICE_SVC_STATS_LIST(SF_APP_X_SVC)
+#undef SF_APP_X_SVC
 		for (uint16_t b = 0; b < cs->nb_backends; b++) {
 			uint64_t active = 0, conns = 0, failed = 0;
 			unsigned int down = 0;

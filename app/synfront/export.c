@@ -190,6 +190,25 @@ static char *metrics_render(const json_t *stats)
 			json_integer_value(json_object_get(g, "mbufs_in_use")));
 
 	static const struct {
+		const char *name, *help;
+	} sm[] = {
+#define SF_APP_X_SM(n, d) {#n, d},
+		SF_SPLICE_SVC_STATS_LIST(SF_APP_X_SM)
+#undef SF_APP_X_SM
+	};
+	for (unsigned int k = 0; k < RTE_DIM(sm); k++) {
+		sb_printf(&b, "# HELP synfront_service_%s_total %s\n# TYPE synfront_service_%s_total counter\n",
+				sm[k].name, sm[k].help, sm[k].name);
+		json_array_foreach(json_object_get(stats, "services"), i, v) {
+			char s1[64];
+
+			sb_printf(&b, "synfront_service_%s_total{service=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					sm[k].name, esc(json_string_value(json_object_get(v, "name")), s1, sizeof(s1)),
+					json_integer_value(json_object_get(v, sm[k].name)));
+		}
+	}
+
+	static const struct {
 		const char *key, *metric, *type, *help;
 	} bm[] = {
 		{"active", "synfront_backend_active", "gauge", "live connections to the backend"},

@@ -395,6 +395,8 @@ static void worker_ctl(struct sf_worker *w)
 	case SF_WORKER_MSG_STATS: {
 		uint32_t now = sf_timerwheel_now(w->splice.tw);
 
+		memcpy(msg->svc, w->splice.svc_st, sizeof(msg->svc));
+
 		for (uint16_t s = 0; s < w->conf->nb_services; s++)
 			for (uint16_t b = 0; b < w->conf->services[s].nb_backends; b++) {
 				const struct sf_splice_backend *be = &w->splice.be[s][b];

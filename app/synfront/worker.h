@@ -56,6 +56,7 @@ struct sf_worker_msg {
 	const struct sf_conf *conf;
 	/* STATS */
 	struct sf_worker_backend_stats (*be)[SF_CONF_MAX_BACKENDS];  /**< [services][backends] */
+	struct sf_splice_svc_stats svc[SF_CONF_MAX_SERVICES];
 };
 
 /** Most packets one RX burst takes (limits.burst is capped to it). */

@@ -90,6 +90,21 @@ struct sf_splice_backend {
 	uint64_t connect_failed;     /**< connects refused (RST) or timed out */
 };
 
+/** X(name, description): per-service counters, in the order the control plane reports them. */
+#define SF_SPLICE_SVC_STATS_LIST(X) \
+	X(syn_received,   "SYNs to the service") \
+	X(synack_sent,    "cookie SYN-ACKs sent for it") \
+	X(cookie_valid,   "handshakes completed (valid cookie ACKs)") \
+	X(cookie_invalid, "ACKs to it with an invalid cookie") \
+	X(conn_new,       "connections opened towards its backends")
+
+/** Per-service counters of one worker (written by it only). */
+struct sf_splice_svc_stats {
+#define SF_SPLICE_X_FIELD(n, d) uint64_t n;
+	SF_SPLICE_SVC_STATS_LIST(SF_SPLICE_X_FIELD)
+#undef SF_SPLICE_X_FIELD
+};
+
 /** Parameters of sf_splice_init(). */
 struct sf_splice_params {
 	const struct sf_conf *conf;
@@ -129,6 +144,7 @@ struct sf_splice {
 	uint64_t now_ms;              /**< wall clock of the current burst (timestamps) */
 	uint32_t t_rto, t_rto_max, t_time_wait, t_fin_wait2, t_idle, t_half_open;  /**< ticks */
 	uint32_t nb_state[SF_CONN_STATE_MAX];   /**< gauges: connections by state */
+	struct sf_splice_svc_stats svc_st[SF_CONF_MAX_SERVICES];  /**< per service, this worker */
 	struct rte_ether_addr port_mac[SF_CONF_MAX_PORTS];
 	struct sf_splice_backend be[SF_CONF_MAX_SERVICES][SF_CONF_MAX_BACKENDS];
 };

@@ -964,6 +964,7 @@ static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_
 	state_set(sp, c, SF_CONN_SYN_SENT);
 	sf_timerwheel_timer_init(&c->timer, conn_timer_cb, sp);
 	key_changed(sp, &k);
+	sp->svc_st[svc->index].conn_new++;
 	{
 		uint8_t *cnt = &sp->syn_filter[syn_filter_idx(c->c_addr, c->c_port, c->vport)];
 
@@ -1167,11 +1168,13 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 			}
 			if (res[i].verdict == SF_COOKIE_OK) {
 				stat(sp, SF_STAT_cookie_valid);
+				sp->svc_st[ack_svc[i]->index].cookie_valid++;
 				conn_open(sp, ack[i], p, ack_svc[i], &res[i]);
 				continue;
 			}
 			stat(sp, SF_STAT_cookie_invalid);
 			stat(sp, SF_STAT_COOKIE_INVALID(res[i].verdict));
+			sp->svc_st[ack_svc[i]->index].cookie_invalid++;
 			if (sp->invalid_action == SF_CONF_ACTION_RST) {
 				sf_splice_rst_reply(ack[i], p);
 				stat(sp, SF_STAT_rst_sent);

@@ -218,11 +218,14 @@ void sf_splice_syn_rcv_bulk(struct sf_splice *sp, struct rte_mbuf **m,
 		ksvc[k] = svc[i];
 		k++;
 	}
+	for (unsigned int i = 0; i < n; i++)
+		sp->svc_st[svc[i]->index].syn_received++;
 	if (k == 0)
 		return;
 	sf_cookie_syn_encode_bulk(sp->cookie, syn, out, k, now_ms);
 	for (unsigned int i = 0; i < k; i++) {
 		synack_build(keep[i], kpi[i], ksvc[i], &out[i]);
+		sp->svc_st[ksvc[i]->index].synack_sent++;
 		tx[(*nb_tx)++] = keep[i];
 	}
 	sf_stats_add(sp->st, SF_STAT_synack_sent, k);

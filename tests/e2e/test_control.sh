@@ -52,6 +52,10 @@ s1=$(ctl stats per_lcore=true)
 sfc iptables -D OUTPUT -p tcp --tcp-flags RST RST -j DROP
 d=$(( $(json_get "$s1" total.syn_received) - $(json_get "$s0" total.syn_received) ))
 [ "$d" -eq $N ] && ok "syn_received up by exactly $N" || fail "syn_received up by $d, want $N"
+sd=$(py -c 'import json,sys; a,b=(json.loads(x)["services"][0]["syn_received"] for x in sys.argv[1:3]); print(b-a)' "$s0" "$s1")
+[ "$sd" -eq $N ] && ok "service web: syn_received up by exactly $N" || fail "service syn_received up by $sd"
+py -c 'import json,sys; p=json.loads(sys.argv[1])["ports"][0]; sys.exit(0 if p["xstats"] and p["ipackets"] > 0 else 1)' "$s1" \
+	&& ok "ports carry ethdev counters and xstats" || fail "ports: no xstats"
 py - "$s0" "$s1" <<'PY' && ok "totals equal the sum over lcores; no counter went down" || fail "totals/lcores or monotonicity"
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
