@@ -98,6 +98,20 @@ static inline enum sf_pkt_verdict sf_pkt_tcp_opts_walk(const uint8_t *opt, uint3
 		return SF_PKT_OK;
 	}
 
+	/* Linux's SYN: MSS, SACK-permitted + TS, NOP + window scale (20 bytes). */
+	if (len == 20 && (sf_pkt_be32_load(opt) & 0xffff0000u) == 0x02040000u &&
+	    sf_pkt_be32_load(opt + 4) == 0x0402080au &&
+	    (sf_pkt_be32_load(opt + 16) & 0xffffff00u) == 0x01030300u) {
+		o->present = SF_TCPO_MSS | SF_TCPO_SACK_PERM | SF_TCPO_TS | SF_TCPO_WS;
+		o->mss_off = (uint8_t)off0;
+		o->mss = sf_pkt_be16_load(opt + 2);
+		o->ts_off = (uint8_t)(off0 + 6);
+		o->tsval = sf_pkt_be32_load(opt + 8);
+		o->tsecr = sf_pkt_be32_load(opt + 12);
+		o->wscale = opt[19];
+		return SF_PKT_OK;
+	}
+
 	while (i < len) {
 		uint8_t kind = opt[i];
 		uint32_t olen;
