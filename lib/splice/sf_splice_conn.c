@@ -853,6 +853,20 @@ static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 		return true;
 	}
 
+	/*
+	 * TIME_WAIT reuse when the new SYN was answered by another worker (SYNs need no
+	 * owner): the first we see of the new connection is its cookie ACK, beyond the old
+	 * connection's sequence space and acknowledging nothing of it.
+	 */
+	if (unlikely(c->state == SF_CONN_TIME_WAIT) && half == SF_CONN_CLIENT && sp->time_wait_reuse &&
+	    (fl & (SF_TCP_ACK | SF_TCP_FIN | SF_TCP_RST)) == SF_TCP_ACK && SEQ_LT(c->c_nxt, pi->seq) &&
+	    pi->ack + c->seq_delta != c->b_nxt) {
+		stat(sp, SF_STAT_time_wait_reuse);
+		stat(sp, SF_STAT_conn_closed_normal);
+		conn_free(sp, c);
+		return false;
+	}
+
 	if (unlikely(fl & SF_TCP_RST)) {
 		/* RFC 1337: an RST must not cut TIME_WAIT short (it protects the 4-tuple). */
 		if (c->state == SF_CONN_TIME_WAIT) {
@@ -954,6 +968,7 @@ static void conn_open(struct sf_splice *sp, struct rte_mbuf *m, const struct sf_
 	if (res->opts & SF_COOKIE_OPT_ECN)
 		c->flags |= SF_CONN_F_ECN;
 	c->c_nxt = pi->seq + pi->payload_len + !!(pi->tcp_flags & SF_TCP_FIN);
+	c->last_seen = now_tick(sp);
 	c->c_wnd = pi->win;
 	c->c_ts_recent = pi->opts.tsval;
 	c->held_mss = res->mss;

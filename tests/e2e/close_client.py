@@ -8,6 +8,8 @@ Scenarios, each on its own connection to the VIP (an HTTP/1.1 backend, backend_s
   client-rst     a blind RST (sequence far out of window) changes nothing; an exact one resets
                  the backend's connection
   server-rst     the backend resets (GET /rst); the client gets an RST it must accept (seq = RCV.NXT)
+  TW reuse       a new SYN with a higher sequence number on a tuple in TIME_WAIT opens a new
+                 connection at once
 Each check says what the client saw, plus the backend's socket state (ss in netns sfb).
 
 After the three closes the appliance holds the connection in TIME_WAIT for 2 x MSL: a
@@ -94,10 +96,10 @@ def check_ctl_time_wait(what, want_min, want_max=None):
 class Conn:
     """One client connection, segment by segment."""
 
-    def __init__(self, name):
+    def __init__(self, name, sport=None, isn=None):
         self.name = name
-        self.sport = random.randint(20000, 60000)
-        self.isn = random.getrandbits(32)
+        self.sport = sport if sport is not None else random.randint(20000, 60000)
+        self.isn = isn if isn is not None else random.getrandbits(32)
         self.snd_nxt = self.isn
         self.rcv_nxt = 0
         self.peer_ack = None
@@ -387,9 +389,36 @@ def server_rst():
         conn.close_sniffer()
 
 
+def time_wait_reuse():
+    """A new SYN on a 4-tuple in TIME_WAIT, with a higher sequence number, opens a new
+    connection at once (the old entry gives way); the new one carries a request."""
+    old = Conn("TIME_WAIT reuse, old")
+    try:
+        if not old.connect() or not old.get_small(close=False):
+            return
+        old.auto_ack_fin = False
+        old.fin()
+        if not c.check(old.pump(lambda: old.fin_seq is not None and old.peer_ack == old.snd_nxt, 5),
+                       f"{old.name}: closed, client first"):
+            return
+        old.rcv_nxt = (old.rcv_nxt + 1) % M
+        old.ack()
+        time.sleep(0.3)
+        check_ctl_time_wait(f"{old.name}: in TIME_WAIT", 1, 1)
+        sport, nxt = old.sport, old.snd_nxt
+    finally:
+        old.close_sniffer()
+    new = Conn("TIME_WAIT reuse, new", sport=sport, isn=(nxt + (1 << 20)) % M)
+    try:
+        if new.connect():
+            c.check(new.get_small(close=True), f"{new.name}: the new connection on the same tuple works")
+    finally:
+        new.close_sniffer()
+
+
 t0 = time.monotonic()
-for scenario in (client_first, server_first, simultaneous, client_rst, server_rst):
-    if scenario in (client_first, server_first, simultaneous):
+for scenario in (client_first, server_first, simultaneous, client_rst, server_rst, time_wait_reuse):
+    if scenario in (client_first, server_first, simultaneous, time_wait_reuse):
         # Let earlier TIME_WAITs (the caller's, the previous scenario's) run out, so that
         # the one in the gauge is this scenario's.
         time.sleep(2 * args.msl_ms / 1000 + 0.5)
@@ -401,6 +430,6 @@ for p in late:
     send_sock = conf.L3socket()
     send_sock.send(p)
     send_sock.close()
-print("SENT " + json.dumps({"late_duplicates": len(late), "connections": 5}), flush=True)
+print("SENT " + json.dumps({"late_duplicates": len(late), "connections": 7}), flush=True)
 print(f"close-client: {time.monotonic() - t0:.1f} s", flush=True)
 c.done()

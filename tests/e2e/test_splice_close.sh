@@ -31,8 +31,9 @@ sfc iptables -D OUTPUT -p tcp --tcp-flags RST RST -m ttl ! --ttl-eq 100 -j DROP
 
 sleep 1
 lab_stop
-# The preflight's connection and the five scenarios'.
-ceq conn_new 6
+# The preflight's connection and the scenarios' seven (TIME_WAIT reuse opens two).
+ceq conn_new 8
+cge time_wait_reuse 1
 no_stuck_conns
 # Duplicates of the client's last ACK: inside TIME_WAIT the entry absorbs them; after
 # 2 x MSL there is no entry and each is checked (and refused) as a cookie.
