@@ -8,6 +8,7 @@ PKGS=(
   libdpdk-dev dpdk dpdk-dev libjansson-dev libbpf-dev libcmocka-dev libmicrohttpd-dev
   iproute2 iputils-ping iputils-arping ethtool iptables procps psmisc kmod
   python3 python3-scapy python3-prometheus-client hping3 tshark tcpdump curl iperf3 netcat-openbsd
+  gnuplot-nox
 )
 
 missing=()

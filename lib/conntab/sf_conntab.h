@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Per-worker connection table: preallocated connection objects and one rte_hash
+ * Per-worker connection table: preallocated connection objects and one key index
  * that reaches each connection from both of its 4-tuples.
  *
  * A spliced connection has two halves: client <-> VIP and source address <->
  * backend. Both tuples are inserted, keyed as a packet arriving on that half
- * carries them (its source, its destination), and the value is the connection
- * pointer with the half in its low bit. One worker owns the table: no locks,
+ * carries them (its source, its destination), and each leads to the connection
+ * and the half. One worker owns the table: no locks,
  * no atomics, no sharing. Connections come from a pool sized at start-up
  * (limits.connections_per_lcore); nothing is allocated per packet.
  */
@@ -23,12 +23,17 @@
 
 struct rte_mbuf;
 
-/** A packet's view of a half: its source and destination. Addresses network order, ports host. */
+/**
+ * A packet's view of a half: its source and destination. Addresses network order, ports host.
+ * 16 bytes, the last 4 always zero: rte_hash compares 16-byte keys with one vector compare
+ * (12-byte keys go through memcmp).
+ */
 struct sf_conntab_key {
 	uint32_t saddr;
 	uint32_t daddr;
 	uint16_t sport;
 	uint16_t dport;
+	uint32_t zero;
 };
 
 /** Connection states, in order of a close; X(name). */
@@ -111,11 +116,18 @@ struct sf_conn {
 
 struct sf_conntab;
 
+/** Key index of a table (see sf_conntab.c). */
+enum sf_conntab_impl {
+	SF_CONNTAB_OWN = 0,       /**< cache-line buckets of tags, keys confirmed on the connection */
+	SF_CONNTAB_RTE_HASH = 1,  /**< DPDK's rte_hash (kept for the side-by-side benchmark) */
+};
+
 /** Parameters of sf_conntab_create(). */
 struct sf_conntab_params {
 	const char *name;         /**< unique among tables (rte_hash name) */
-	uint32_t capacity;        /**< connections; the hash holds 2x keys */
+	uint32_t capacity;        /**< connections; the index holds 2x keys */
 	int socket;
+	unsigned int impl;        /**< enum sf_conntab_impl; 0 = SF_CONNTAB_OWN */
 };
 
 /**
@@ -144,7 +156,8 @@ int sf_conntab_add(struct sf_conntab *t, const struct sf_conntab_key *k, struct 
 int sf_conntab_del(struct sf_conntab *t, const struct sf_conntab_key *k);
 
 /**
- * Look up @p n keys (n <= 64).
+ * Look up @p n keys (n <= 64), pipelined: every bucket's and every candidate connection's
+ * cache miss is started before any is waited for.
  * @param conn  receives the connection of each hit (NULL on a miss)
  * @param half  receives the half of each hit
  * @return bit i set when keys[i] hit
