@@ -153,6 +153,18 @@ echo "bench.sh: building"
 scripts/build.sh >"$logs/build.log" 2>&1 || { tail -20 "$logs/build.log" >&2; exit 1; }
 
 eal=(--no-huge -m 1024 --no-pci --no-telemetry -l 0)
+# The forwarding bench touches a table of up to 1M connections at random: on 4 KiB pages
+# every access is also a TLB miss. Give it hugepages when they can be had.
+hp_before=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+fwd_eal=("${eal[@]}")
+if [ "$(id -u)" -eq 0 ]; then
+	mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages; mount -t hugetlbfs nodev /dev/hugepages; } || true
+	echo $((hp_before + 768)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 700 ]; then
+		fwd_eal=(--socket-mem 1400 --huge-unlink --no-pci --no-telemetry -l 0 --file-prefix "bench-fwd-$$")
+	fi
+	trap 'rm -rf "$work"; echo "$hp_before" >/proc/sys/vm/nr_hugepages 2>/dev/null || true' EXIT
+fi
 if [ $quick -eq 1 ]; then
 	pkt_args=(100000)
 	cookie_args=(1048576)
@@ -161,6 +173,7 @@ if [ $quick -eq 1 ]; then
 	synack_args=("${eal[@]}" -- -r 3 -n 262144)
 	fwd_sizes="1000 100000"
 	fwd_args=(-r 1 -n 1048576 -l 0)
+	conntab_args=("${eal[@]}" -- -n 1000,100000 -r 1)
 	kernel_args=(--quick)
 	limit=60
 else
@@ -171,6 +184,7 @@ else
 	synack_args=("${eal[@]}" -- -r 5)
 	fwd_sizes="1000 100000 1000000"
 	fwd_args=(-r 3 -l 0)
+	conntab_args=(--no-huge -m 3072 --no-pci --no-telemetry -l 0 -- -n 1000,1000000 -r 3)
 	kernel_args=()
 	limit=240
 fi
@@ -223,13 +237,14 @@ run_bench pkt build/tests/bench/pkt/bench-pkt "${pkt_args[@]}"
 run_bench cookie build/tests/bench/cookie/bench-cookie "${cookie_args[@]}"
 run_bench timerwheel build/tests/bench/timerwheel/bench-timerwheel "${tw_args[@]}"
 run_bench synack build/tests/bench/splice/bench-synack "${synack_args[@]}"
+run_bench conntab build/tests/bench/conntab/bench-conntab "${conntab_args[@]}"
 fwd=$(ls build/tests/bench/*/bench-forward 2>/dev/null | head -1 || true)
 # One bench-forward run per table size (-c established connections; the life-cycle figure
 # only in the run of the largest size, -l 0 elsewhere); the RESULT lines are merged below.
 for c in $fwd_sizes; do
 	a=("${fwd_args[@]}")
 	[ "$c" = "${fwd_sizes##* }" ] && [ $quick -eq 0 ] && a=(-r 3)
-	run_bench "forward-$c" "${fwd:-build/tests/bench/splice/bench-forward}" -- -c "$c" "${a[@]}"
+	run_bench "forward-$c" "${fwd:-build/tests/bench/splice/bench-forward}" "${fwd_eal[@]}" -- -c "$c" "${a[@]}"
 	[ -n "$fwd" ] || break
 done
 
