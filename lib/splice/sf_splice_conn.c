@@ -480,6 +480,25 @@ static void state_update(struct sf_splice *sp, struct sf_conn *c)
 	state_timer(sp, c);
 }
 
+/* The backend failed us: the client's kept ACK becomes the RST that refuses it. */
+static void held_rst_to_client(struct sf_splice *sp, struct sf_conn *c)
+{
+	struct rte_mbuf *m = c->held;
+	struct sf_pkt_info pi;
+
+	if (m == NULL)
+		return;
+	c->held = NULL;
+	if (sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+			SF_PKT_F_IP_CKSUM_GOOD | SF_PKT_F_L4_CKSUM_GOOD, &pi) != SF_PKT_OK) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	sf_splice_rst_reply(m, &pi);
+	stat(sp, SF_STAT_rst_sent);
+	sp->io.tx(sp->io.arg, c->c_port_idx, m);
+}
+
 static void conn_timer_cb(struct sf_timerwheel *tw, struct sf_timerwheel_timer *t, void *arg)
 {
 	struct sf_splice *sp = arg;
@@ -499,20 +518,7 @@ static void conn_timer_cb(struct sf_timerwheel *tw, struct sf_timerwheel_timer *
 		}
 		stat(sp, SF_STAT_backend_connect_failed);
 		backend_failed(sp, c);
-		if (c->held != NULL) {
-			struct sf_pkt_info pi;
-			struct rte_mbuf *m = c->held;
-
-			c->held = NULL;
-			if (sf_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-					SF_PKT_F_IP_CKSUM_GOOD | SF_PKT_F_L4_CKSUM_GOOD, &pi) == SF_PKT_OK) {
-				sf_splice_rst_reply(m, &pi);
-				stat(sp, SF_STAT_rst_sent);
-				sp->io.tx(sp->io.arg, c->c_port_idx, m);
-			} else {
-				rte_pktmbuf_free(m);
-			}
-		}
+		held_rst_to_client(sp, c);
 		conn_free(sp, c);
 		return;
 	case SF_CONN_TIME_WAIT:
@@ -790,21 +796,7 @@ static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 				stat(sp, SF_STAT_backend_rst);
 				backend_failed(sp, c);
 				rte_pktmbuf_free(m);
-				if (c->held != NULL) {
-					struct rte_mbuf *h = c->held;
-					struct sf_pkt_info hpi;
-
-					c->held = NULL;
-					if (sf_pkt_parse(rte_pktmbuf_mtod(h, const uint8_t *),
-							rte_pktmbuf_data_len(h), SF_PKT_F_IP_CKSUM_GOOD |
-							SF_PKT_F_L4_CKSUM_GOOD, &hpi) == SF_PKT_OK) {
-						sf_splice_rst_reply(h, &hpi);
-						stat(sp, SF_STAT_rst_sent);
-						sp->io.tx(sp->io.arg, c->c_port_idx, h);
-					} else {
-						rte_pktmbuf_free(h);
-					}
-				}
+				held_rst_to_client(sp, c);
 				conn_free(sp, c);
 			} else {
 				drop(sp, m, SF_STAT_drop_conn_not_ready);
