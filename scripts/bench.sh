@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: build, run every micro-benchmark under build/tests/bench/ that exists,
-# then the kernel comparison (scripts/bench-kernel.sh, root only), collect each bench's
+# then the end-to-end runs (scripts/bench-e2e.sh, root only) and the kernel comparison
+# (scripts/bench-kernel.sh, root only), collect each bench's
 # "RESULT {json}" line into docs/perf/results.json with the machine's description, and draw
 # the plots (gnuplot) into docs/perf/*.png.
 #
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--no-kernel) kernel=0 ;;
 	--out) out=$2; shift ;;
 	--plot-only) plot_only=1 ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -175,6 +176,7 @@ if [ $quick -eq 1 ]; then
 	fwd_args=(-r 1 -n 1048576 -l 0)
 	conntab_args=("${eal[@]}" -- -n 1000,100000 -r 1)
 	kernel_args=(--quick)
+	e2e_args=(--quick)
 	limit=60
 else
 	pkt_args=(200000)
@@ -186,6 +188,7 @@ else
 	fwd_args=(-r 3 -l 0)
 	conntab_args=(--no-huge -m 3072 --no-pci --no-telemetry -l 0 -- -n 1000,1000000 -r 3)
 	kernel_args=()
+	e2e_args=()
 	limit=240
 fi
 
@@ -247,6 +250,16 @@ for c in $fwd_sizes; do
 	run_bench "forward-$c" "${fwd:-build/tests/bench/splice/bench-forward}" "${fwd_eal[@]}" -- -c "$c" "${a[@]}"
 	[ -n "$fwd" ] || break
 done
+
+# End to end (scripts/bench-e2e.sh, root only): synfront-gen against synfront over memif,
+# and a connection storm through a private copy of the lab. The plots leave its result out.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench.sh: end-to-end runs need root, skipped"
+	echo "e2e|skipped|0|needs root" >>"$work/status"
+else
+	limit=$([ $quick -eq 1 ] && echo 120 || echo 240)
+	run_bench e2e scripts/bench-e2e.sh "${e2e_args[@]}"
+fi
 
 if [ $kernel -eq 1 ]; then
 	if [ "$(id -u)" -ne 0 ]; then

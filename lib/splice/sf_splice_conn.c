@@ -106,56 +106,67 @@ static inline uint32_t words_sum(const uint8_t *h, unsigned int lo, unsigned int
 	return s;
 }
 
-/* Checksum after the covered words summed to @p before and now sum to @p after. */
-static inline uint16_t cksum_replace(uint16_t ck, uint32_t before, uint32_t after)
+/*
+ * Incremental checksum updates (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')) for many fields
+ * at once: each change adds ~m + m' to an accumulator, and the checksum is folded once at
+ * the end (cksum_apply) instead of once per field.
+ */
+static inline uint16_t fold16(uint32_t s)
 {
-	uint64_t s = (uint16_t)~ck;
-
-	before = (before & 0xffff) + (before >> 16);
-	before = (before & 0xffff) + (before >> 16);
-	s += (uint16_t)~before;
-	s += after;
-	return (uint16_t)~sf_pkt_cksum_fold(s);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)((s & 0xffff) + (s >> 16));
 }
 
-/* Store a host-order 32-bit value at an even offset, adjusting checksum *ck. */
-static inline void put32(uint8_t *p, uint32_t v, uint16_t *ck)
+/* The covered words summed to @p before and now sum to @p after. */
+static inline void acc_replace(uint32_t *acc, uint32_t before, uint32_t after)
+{
+	*acc += (uint16_t)~fold16(before) + (uint32_t)fold16(after);
+}
+
+static inline uint16_t cksum_apply(uint16_t ck, uint32_t acc)
+{
+	return (uint16_t)~sf_pkt_cksum_fold((uint64_t)(uint16_t)~ck + acc);
+}
+
+/* Store a host-order 32-bit value at an even offset. */
+static inline void put32(uint8_t *p, uint32_t v, uint32_t *acc)
 {
 	uint32_t old, nw = rte_cpu_to_be_32(v);
 
 	memcpy(&old, p, 4);
 	memcpy(p, &nw, 4);
-	*ck = sf_pkt_cksum_adjust32(*ck, old, nw);
+	*acc += (uint16_t)~(old >> 16) + (uint32_t)(uint16_t)~old + (nw >> 16) + (nw & 0xffff);
 }
 
-static inline void put16(uint8_t *p, uint16_t v, uint16_t *ck)
+static inline void put16(uint8_t *p, uint16_t v, uint32_t *acc)
 {
 	uint16_t old, nw = rte_cpu_to_be_16(v);
 
 	memcpy(&old, p, 2);
 	memcpy(p, &nw, 2);
-	*ck = sf_pkt_cksum_adjust16(*ck, old, nw);
+	*acc += (uint16_t)~old + (uint32_t)nw;
 }
 
-/* Store a network-order address, adjusting both the IPv4 and the TCP checksum. */
-static inline void put_addr(uint8_t *p, uint32_t a, uint16_t *ipck, uint16_t *tcpck)
+/* Store a network-order address: it counts in the IPv4 and the TCP (pseudo header) sums. */
+static inline void put_addr(uint8_t *p, uint32_t a, uint32_t *acc_ip, uint32_t *acc_tcp)
 {
-	uint32_t old;
+	uint32_t old, d;
 
 	memcpy(&old, p, 4);
 	memcpy(p, &a, 4);
-	*ipck = sf_pkt_cksum_adjust32(*ipck, old, a);
-	*tcpck = sf_pkt_cksum_adjust32(*tcpck, old, a);
+	d = (uint16_t)~(old >> 16) + (uint32_t)(uint16_t)~old + (a >> 16) + (a & 0xffff);
+	*acc_ip += d;
+	*acc_tcp += d;
 }
 
 /* Apply a 32-bit delta to a big-endian value at any offset of the TCP header. */
-static inline void add32_any(uint8_t *tcp, unsigned int off, uint32_t delta, uint16_t *ck)
+static inline void add32_any(uint8_t *tcp, unsigned int off, uint32_t delta, uint32_t *acc)
 {
 	uint32_t before = words_sum(tcp, off, off + 4), v;
 
 	v = sf_pkt_be32_load(tcp + off) + delta;
 	sf_pkt_be32_store(tcp + off, v);
-	*ck = cksum_replace(*ck, before, words_sum(tcp, off, off + 4));
+	acc_replace(acc, before, words_sum(tcp, off, off + 4));
 }
 
 /* ------------------------------------------------------- building segments */
@@ -557,44 +568,47 @@ static bool xlate_c2b(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	uint32_t acc_ip = 0, acc = 0;
 	uint16_t ipck, ck;
 
 	eth->dst_addr = c->b_mac;
 	eth->src_addr = sp->port_mac[c->b_port_idx];
+	put_addr(ip + 12, c->s_addr, &acc_ip, &acc);
+	put_addr(ip + 16, c->b_addr, &acc_ip, &acc);
 	memcpy(&ipck, ip + 10, 2);
-	memcpy(&ck, tcp + 16, 2);
-	put_addr(ip + 12, c->s_addr, &ipck, &ck);
-	put_addr(ip + 16, c->b_addr, &ipck, &ck);
+	ipck = cksum_apply(ipck, acc_ip);
 	memcpy(ip + 10, &ipck, 2);
-	put16(tcp, c->s_port, &ck);
-	put16(tcp + 2, c->b_port, &ck);
+	put16(tcp, c->s_port, &acc);
+	put16(tcp + 2, c->b_port, &acc);
 	if (pi->tcp_flags & SF_TCP_ACK)
-		put32(tcp + 8, pi->ack + c->seq_delta, &ck);
+		put32(tcp + 8, pi->ack + c->seq_delta, &acc);
 	if (!(pi->tcp_flags & SF_TCP_SYN) && (c->flags & (SF_CONN_F_WS_C | SF_CONN_F_WS_B)) ==
 			SF_CONN_F_WS_C) {
 		/* The client scales, the backend does not: unscale, within 16 bits. */
 		uint32_t bytes = (uint32_t)pi->win << c->c_ws;
 
-		put16(tcp + 14, (uint16_t)RTE_MIN(bytes, 65535u), &ck);
+		put16(tcp + 14, (uint16_t)RTE_MIN(bytes, 65535u), &acc);
 	}
 	if (pi->opts.present & SF_TCPO_TS) {
 		unsigned int off = pi->opts.ts_off;
 
 		if (c->flags & SF_CONN_F_TS_B) {
-			add32_any(tcp, off + 6, -c->ts_delta, &ck);
+			add32_any(tcp, off + 6, -c->ts_delta, &acc);
 		} else {
 			/* The backend did not agree to timestamps: the option becomes NOPs. */
 			uint32_t before = words_sum(tcp, off, off + 10);
 
 			memset(tcp + off, SF_TCPOPT_NOP, 10);
-			ck = cksum_replace(ck, before, words_sum(tcp, off, off + 10));
+			acc_replace(&acc, before, words_sum(tcp, off, off + 10));
 		}
 	}
 	if ((pi->opts.present & SF_TCPO_SACK) && c->seq_delta != 0)
 		for (unsigned int i = 0; i < pi->opts.nb_sack; i++) {
-			add32_any(tcp, pi->opts.sack_off + 2u + 8u * i, c->seq_delta, &ck);
-			add32_any(tcp, pi->opts.sack_off + 6u + 8u * i, c->seq_delta, &ck);
+			add32_any(tcp, pi->opts.sack_off + 2u + 8u * i, c->seq_delta, &acc);
+			add32_any(tcp, pi->opts.sack_off + 6u + 8u * i, c->seq_delta, &acc);
 		}
+	memcpy(&ck, tcp + 16, 2);
+	ck = cksum_apply(ck, acc);
 	memcpy(tcp + 16, &ck, 2);
 	m->ol_flags = 0;
 	return true;
@@ -602,7 +616,7 @@ static bool xlate_c2b(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 
 /* Make room for a timestamp option at the end of the TCP header. @return the new tcp pointer. */
 static uint8_t *ts_insert(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *m,
-		const struct sf_pkt_info *pi, uint16_t *ck)
+		const struct sf_pkt_info *pi, uint32_t *acc)
 {
 	unsigned int hdrs = pi->l2_len + pi->l3_len + pi->l4_len;
 	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *p, *ip, *tcp, *o;
@@ -618,24 +632,26 @@ static uint8_t *ts_insert(struct sf_splice *sp, struct sf_conn *c, struct rte_mb
 	o = tcp + pi->l4_len;
 	/* IPv4 total length. */
 	{
+		uint32_t acc_ip = 0;
 		uint16_t ipck;
 
+		put16(ip + 2, (uint16_t)(pi->ip_len + TS_OPT_LEN), &acc_ip);
 		memcpy(&ipck, ip + 10, 2);
-		put16(ip + 2, (uint16_t)(pi->ip_len + TS_OPT_LEN), &ipck);
+		ipck = cksum_apply(ipck, acc_ip);
 		memcpy(ip + 10, &ipck, 2);
 	}
 	/* Pseudo header length, data offset, the option bytes. */
-	*ck = sf_pkt_cksum_adjust16(*ck, rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len)),
-			rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len + TS_OPT_LEN)));
+	*acc += (uint16_t)~rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len)) +
+		(uint32_t)rte_cpu_to_be_16((uint16_t)(pi->l4_len + pi->payload_len + TS_OPT_LEN));
 	before = words_sum(tcp, 12, 14);
 	tcp[12] = (uint8_t)(((pi->l4_len + TS_OPT_LEN) / 4) << 4) | (tcp[12] & 0x0f);
-	*ck = cksum_replace(*ck, before, words_sum(tcp, 12, 14));
+	acc_replace(acc, before, words_sum(tcp, 12, 14));
 	o[0] = o[1] = SF_TCPOPT_NOP;
 	o[2] = SF_TCPOPT_TS;
 	o[3] = 10;
 	sf_pkt_be32_store(o + 4, tsval);
 	sf_pkt_be32_store(o + 8, c->c_ts_recent);
-	*ck = cksum_replace(*ck, 0, words_sum(o, 0, TS_OPT_LEN));
+	acc_replace(acc, 0, words_sum(o, 0, TS_OPT_LEN));
 	stat(sp, SF_STAT_ts_inserted);
 	return tcp;
 }
@@ -646,12 +662,12 @@ static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
 	struct rte_ether_hdr *eth;
+	uint32_t acc_ip = 0, acc = 0;
 	uint16_t ipck, ck;
 
-	memcpy(&ck, tcp + 16, 2);
 	if ((c->flags & (SF_CONN_F_TS_C | SF_CONN_F_TS_B)) == SF_CONN_F_TS_C &&
 	    !(pi->tcp_flags & SF_TCP_RST)) {
-		tcp = ts_insert(sp, c, m, pi, &ck);
+		tcp = ts_insert(sp, c, m, pi, &acc);
 		if (tcp == NULL) {
 			drop(sp, m, SF_STAT_drop_no_room);
 			return false;
@@ -662,13 +678,14 @@ static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 	eth = (struct rte_ether_hdr *)p;
 	eth->dst_addr = c->c_mac;
 	eth->src_addr = sp->port_mac[c->c_port_idx];
+	put_addr(ip + 12, c->vip, &acc_ip, &acc);
+	put_addr(ip + 16, c->c_addr, &acc_ip, &acc);
 	memcpy(&ipck, ip + 10, 2);
-	put_addr(ip + 12, c->vip, &ipck, &ck);
-	put_addr(ip + 16, c->c_addr, &ipck, &ck);
+	ipck = cksum_apply(ipck, acc_ip);
 	memcpy(ip + 10, &ipck, 2);
-	put16(tcp, c->vport, &ck);
-	put16(tcp + 2, c->c_port, &ck);
-	put32(tcp + 4, pi->seq - c->seq_delta, &ck);
+	put16(tcp, c->vport, &acc);
+	put16(tcp + 2, c->c_port, &acc);
+	put32(tcp + 4, pi->seq - c->seq_delta, &acc);
 	if (!(pi->tcp_flags & SF_TCP_SYN) && (c->flags & SF_CONN_F_WS_C)) {
 		unsigned int in = (c->flags & SF_CONN_F_WS_B) ? c->b_ws : 0, out = c->our_ws;
 
@@ -678,11 +695,13 @@ static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 
 			if (w == 0 && bytes != 0)
 				w = 1;
-			put16(tcp + 14, (uint16_t)RTE_MIN(w, 65535u), &ck);
+			put16(tcp + 14, (uint16_t)RTE_MIN(w, 65535u), &acc);
 		}
 	}
 	if ((pi->opts.present & SF_TCPO_TS) && (c->flags & SF_CONN_F_TS_B))
-		add32_any(tcp, pi->opts.ts_off + 2, c->ts_delta, &ck);
+		add32_any(tcp, pi->opts.ts_off + 2, c->ts_delta, &acc);
+	memcpy(&ck, tcp + 16, 2);
+	ck = cksum_apply(ck, acc);
 	memcpy(tcp + 16, &ck, 2);
 	m->ol_flags = 0;
 	return true;
