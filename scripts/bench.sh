@@ -185,8 +185,8 @@ else
 	tw_args=("${eal[@]}" -- --rounds 3 --sizes 1000,10000,100000,1000000,10000000 --rte-max 1000000)
 	synack_args=("${eal[@]}" -- -r 5)
 	fwd_sizes="1000 100000 1000000"
-	fwd_args=(-r 3 -l 0)
-	conntab_args=(--no-huge -m 3072 --no-pci --no-telemetry -l 0 -- -n 1000,1000000 -r 3)
+	fwd_args=(-r 5 -l 0)
+	conntab_args=(--no-huge -m 3072 --no-pci --no-telemetry -l 0 -- -n 1000,1000000 -r 5)
 	kernel_args=()
 	e2e_args=()
 	limit=240
@@ -246,7 +246,7 @@ fwd=$(ls build/tests/bench/*/bench-forward 2>/dev/null | head -1 || true)
 # only in the run of the largest size, -l 0 elsewhere); the RESULT lines are merged below.
 for c in $fwd_sizes; do
 	a=("${fwd_args[@]}")
-	[ "$c" = "${fwd_sizes##* }" ] && [ $quick -eq 0 ] && a=(-r 3)
+	[ "$c" = "${fwd_sizes##* }" ] && [ $quick -eq 0 ] && a=(-r 5)
 	run_bench "forward-$c" "${fwd:-build/tests/bench/splice/bench-forward}" "${fwd_eal[@]}" -- -c "$c" "${a[@]}"
 	[ -n "$fwd" ] || break
 done
