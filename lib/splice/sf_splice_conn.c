@@ -1077,7 +1077,12 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sf_pkt_info *p = pi[i];
 
-		kind[i] = (uint8_t)sf_splice_addr_kind(sp->tables, pidx, p->dst);
+		/* Service traffic, the bulk of it, needs one lookup: the service's VIP:port. */
+		svc[i] = sf_splice_svc_lookup(sp->tables, p->dst, p->dport);
+		if (svc[i] != NULL && svc[i]->port == pidx)
+			kind[i] = SF_SPLICE_OWN_VIP;
+		else
+			kind[i] = (uint8_t)sf_splice_addr_kind(sp->tables, pidx, p->dst);
 		if (kind[i] == 0) {
 			drop(sp, m[i], SF_STAT_drop_not_ours);
 			continue;
@@ -1144,7 +1149,6 @@ void sf_splice_tcp_rcv_bulk(struct sf_splice *sp, uint16_t pidx, struct rte_mbuf
 		if (conn[i] != NULL && conn_rcv(sp, conn[i], half[i], m[i], p))
 			continue;
 		f = p->tcp_flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST);
-		svc[i] = (kind[i] & SF_SPLICE_OWN_VIP) ? sf_splice_svc_lookup(sp->tables, p->dst, p->dport) : NULL;
 		if (svc[i] == NULL || svc[i]->port != pidx) {
 			if (f == SF_TCP_SYN && !(kind[i] & SF_SPLICE_OWN_SOURCE))
 				sf_splice_no_service(sp, m[i], p, tx, &ntx);
