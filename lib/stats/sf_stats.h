@@ -51,7 +51,6 @@
 	X(syn_dropped_data,      "SYNs carrying data, dropped (the client retransmits without)") \
 	X(cookie_valid,          "ACKs whose cookie is valid: handshakes completed") \
 	X(cookie_invalid,        "ACKs whose cookie is invalid (sum of the cookie_invalid_* reasons)") \
-	X(cookie_valid_dropped,  "valid handshakes dropped because no splice is available") \
 	X(rst_sent,              "RSTs the appliance originated (no service, invalid cookie, backend failure, timeouts)") \
 	X(conn_new,              "connections opened towards a backend (valid cookie ACK)") \
 	X(conn_established,      "backend handshakes completed: connections spliced") \
