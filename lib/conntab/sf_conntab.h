@@ -108,7 +108,7 @@ struct sf_conn {
 	/* second cache line: control */
 	uint32_t last_seen;       /**< wheel tick of the last packet (idle timeout) */
 	uint8_t syn_tries;        /**< backend SYNs sent */
-	uint8_t reserved;
+	uint8_t fin_rexmit;       /**< retransmissions of an unacknowledged FIN seen */
 	uint16_t held_mss;        /**< the client's MSS, from its cookie (for the backend SYN) */
 	struct rte_mbuf *held;    /**< the client's cookie ACK, kept to replay to the backend */
 	struct sf_timerwheel_timer timer;

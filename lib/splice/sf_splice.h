@@ -128,6 +128,7 @@ struct sf_splice {
 	uint8_t no_service_action;   /**< enum sf_conf_action for SYNs to no service */
 	uint8_t time_wait_reuse;
 	uint8_t syn_retries;
+	uint8_t orphan_retries;       /**< tcp.orphan_retries (0 = no limit) */
 	const struct sf_conf *conf;
 	struct sf_conntab *ct;
 	struct sf_timerwheel *tw;

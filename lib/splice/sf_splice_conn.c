@@ -799,6 +799,21 @@ static bool rst_in_window(const struct sf_conn *c, unsigned int half, const stru
 	return SEQ_GEQ(pi->seq, nxt) && SEQ_GEQ(nxt + wnd + 1, pi->seq + 1);
 }
 
+/*
+ * A FIN sent again before the other side acknowledged it: the closing peer
+ * retransmits into a silent one. After tcp.orphan_retries of them (0: no limit)
+ * both sides are reset and the connection freed. @return true when it was.
+ */
+static bool fin_retransmitted(struct sf_splice *sp, struct sf_conn *c)
+{
+	if (sp->orphan_retries == 0 || ++c->fin_rexmit <= sp->orphan_retries)
+		return false;
+	conn_send_rst(sp, c, SF_CONN_CLIENT);
+	conn_send_rst(sp, c, SF_CONN_BACKEND);
+	conn_free(sp, c);
+	return true;
+}
+
 /* @return true when the packet was consumed, false when the caller must treat it as new. */
 static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 		struct rte_mbuf *m, const struct sf_pkt_info *pi)
@@ -905,6 +920,11 @@ static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 		if (pi->opts.present & SF_TCPO_TS)
 			c->c_ts_recent = pi->opts.tsval;
 		if (fl & SF_TCP_FIN) {
+			if ((c->flags & (SF_CONN_F_FIN_C | SF_CONN_F_FINACK_C)) == SF_CONN_F_FIN_C &&
+			    fin_retransmitted(sp, c)) {
+				drop(sp, m, SF_STAT_conn_orphan_reset);
+				return true;
+			}
 			if (!(c->flags & SF_CONN_F_FIN_B))
 				c->flags |= SF_CONN_F_CLIENT_FIRST;
 			c->flags |= SF_CONN_F_FIN_C;
@@ -923,6 +943,11 @@ static bool conn_rcv(struct sf_splice *sp, struct sf_conn *c, unsigned int half,
 			c->b_nxt = end;
 		c->b_wnd = pi->win;
 		if (fl & SF_TCP_FIN) {
+			if ((c->flags & (SF_CONN_F_FIN_B | SF_CONN_F_FINACK_B)) == SF_CONN_F_FIN_B &&
+			    fin_retransmitted(sp, c)) {
+				drop(sp, m, SF_STAT_conn_orphan_reset);
+				return true;
+			}
 			c->flags |= SF_CONN_F_FIN_B;
 			if (c->state == SF_CONN_TIME_WAIT)
 				timer_arm(sp, c, sp->t_time_wait);
@@ -1270,6 +1295,7 @@ static void splice_tunables(struct sf_splice *sp, const struct sf_conf *conf)
 	sp->no_service_action = (uint8_t)conf->cookies.no_service_action;
 	sp->time_wait_reuse = conf->tcp.time_wait_reuse;
 	sp->syn_retries = conf->tcp.syn_retries;
+	sp->orphan_retries = conf->tcp.orphan_retries;
 	sp->t_rto = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_initial_ms);
 	sp->t_rto_max = sf_timerwheel_ms_to_ticks(sp->tw, conf->tcp.rto_max_ms);
 	sp->t_time_wait = sf_timerwheel_ms_to_ticks(sp->tw, 2 * conf->tcp.msl_ms);

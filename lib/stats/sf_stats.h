@@ -59,6 +59,7 @@
 	X(conn_reset,            "connections closed by an in-window RST from either side") \
 	X(conn_timeout_idle,     "established connections idle past tcp.idle_timeout_ms (both sides RST)") \
 	X(conn_timeout_close,    "closing connections stalled past their timeout (both sides RST)") \
+	X(conn_orphan_reset,     "closing connections reset after tcp.orphan_retries FIN retransmissions went unanswered") \
 	X(conn_table_full,       "valid handshakes refused: connection table full (the client's ACK dropped)") \
 	X(conn_no_backend,       "valid handshakes refused: no backend available (client RST)") \
 	X(conn_no_source_port,   "valid handshakes refused: no free source port (client RST)") \

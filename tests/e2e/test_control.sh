@@ -99,6 +99,21 @@ sleep 1.5
 tw=$(json_get "$(ctl stats)" gauges.states.TIME_WAIT)
 [ "$tw" -eq 0 ] && ok "TIME_WAIT gone after 2 x 500 ms" || fail "TIME_WAIT still $tw after 1.8 s"
 
+# --- tcp.orphan_retries: a FIN retransmitted into a silent backend ends in resets
+ctl tunables.set tcp.orphan_retries=2 >/dev/null && ok "tcp.orphan_retries set to 2" || fail "tunables.set tcp.orphan_retries"
+o0=$(json_get "$(ctl stats)" total.conn_orphan_reset)
+sfb iptables -A INPUT -s 198.18.1.100 -p tcp --tcp-flags FIN FIN -j DROP
+sfc "$SF_PY" -c '
+import socket, time
+s = socket.create_connection(("198.18.0.100", 80), timeout=5)
+time.sleep(0.3)
+s.shutdown(socket.SHUT_WR)   # our FIN never reaches the backend: the kernel retransmits it
+time.sleep(4)
+'
+sfb iptables -D INPUT -s 198.18.1.100 -p tcp --tcp-flags FIN FIN -j DROP
+o1=$(json_get "$(ctl stats)" total.conn_orphan_reset)
+[ $((o1 - o0)) -eq 1 ] && ok "unanswered FIN retransmissions: connection reset after 2 (conn_orphan_reset +1)" || fail "conn_orphan_reset $o0 -> $o1"
+
 # --- backends: a drained backend gets no new connections
 ctl backend.add service=web address=198.18.1.3:8080 >/dev/null && ok "backend.add 198.18.1.3:8080" || fail "backend.add"
 ctl backend.drain service=web address=198.18.1.1:8080 >/dev/null && ok "backend.drain 198.18.1.1:8080" || fail "backend.drain"
