@@ -159,6 +159,22 @@ static inline void put_addr(uint8_t *p, uint32_t a, uint32_t *acc_ip, uint32_t *
 	*acc_tcp += d;
 }
 
+/*
+ * Rewrite an IPv4 header's addresses: its own checksum is completed here, the TCP
+ * checksum's share (pseudo header) goes to *acc_tcp.
+ */
+static inline void put_addrs(uint8_t *ip, uint32_t src, uint32_t dst, uint32_t *acc_tcp)
+{
+	uint32_t acc_ip = 0;
+	uint16_t ipck;
+
+	put_addr(ip + 12, src, &acc_ip, acc_tcp);
+	put_addr(ip + 16, dst, &acc_ip, acc_tcp);
+	memcpy(&ipck, ip + 10, 2);
+	ipck = cksum_apply(ipck, acc_ip);
+	memcpy(ip + 10, &ipck, 2);
+}
+
 /* Apply a 32-bit delta to a big-endian value at any offset of the TCP header. */
 static inline void add32_any(uint8_t *tcp, unsigned int off, uint32_t delta, uint32_t *acc)
 {
@@ -568,16 +584,12 @@ static bool xlate_c2b(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	uint32_t acc_ip = 0, acc = 0;
-	uint16_t ipck, ck;
+	uint32_t acc = 0;
+	uint16_t ck;
 
 	eth->dst_addr = c->b_mac;
 	eth->src_addr = sp->port_mac[c->b_port_idx];
-	put_addr(ip + 12, c->s_addr, &acc_ip, &acc);
-	put_addr(ip + 16, c->b_addr, &acc_ip, &acc);
-	memcpy(&ipck, ip + 10, 2);
-	ipck = cksum_apply(ipck, acc_ip);
-	memcpy(ip + 10, &ipck, 2);
+	put_addrs(ip, c->s_addr, c->b_addr, &acc);
 	put16(tcp, c->s_port, &acc);
 	put16(tcp + 2, c->b_port, &acc);
 	if (pi->tcp_flags & SF_TCP_ACK)
@@ -662,8 +674,8 @@ static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + pi->l2_len, *tcp = ip + pi->l3_len;
 	struct rte_ether_hdr *eth;
-	uint32_t acc_ip = 0, acc = 0;
-	uint16_t ipck, ck;
+	uint32_t acc = 0;
+	uint16_t ck;
 
 	if ((c->flags & (SF_CONN_F_TS_C | SF_CONN_F_TS_B)) == SF_CONN_F_TS_C &&
 	    !(pi->tcp_flags & SF_TCP_RST)) {
@@ -678,11 +690,7 @@ static bool xlate_b2c(struct sf_splice *sp, struct sf_conn *c, struct rte_mbuf *
 	eth = (struct rte_ether_hdr *)p;
 	eth->dst_addr = c->c_mac;
 	eth->src_addr = sp->port_mac[c->c_port_idx];
-	put_addr(ip + 12, c->vip, &acc_ip, &acc);
-	put_addr(ip + 16, c->c_addr, &acc_ip, &acc);
-	memcpy(&ipck, ip + 10, 2);
-	ipck = cksum_apply(ipck, acc_ip);
-	memcpy(ip + 10, &ipck, 2);
+	put_addrs(ip, c->vip, c->c_addr, &acc);
 	put16(tcp, c->vport, &acc);
 	put16(tcp + 2, c->c_port, &acc);
 	put32(tcp + 4, pi->seq - c->seq_delta, &acc);
