@@ -132,6 +132,15 @@ static int step_pools_init(struct app *a)
 	unsigned int lcore;
 	bool need[RTE_MAX_NUMA_NODES] = {false};
 
+	uint16_t mtu = RTE_ETHER_MTU, buf_size;
+
+	/* One segment holds a whole frame of the largest MTU, VLAN tag included: the parser
+	 * and the splice read headers and lengths from the first segment. */
+	for (uint16_t i = 0; i < a->conf.nb_ports; i++)
+		mtu = RTE_MAX(mtu, a->conf.ports[i].mtu);
+	buf_size = (uint16_t)RTE_MAX((unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE,
+			(unsigned int)(RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN +
+				RTE_ETHER_CRC_LEN));
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		need[rte_lcore_to_socket_id(lcore)] = true;
 	for (uint16_t i = 0; i < a->conf.nb_ports; i++)
@@ -143,7 +152,7 @@ static int step_pools_init(struct app *a)
 			continue;
 		snprintf(name, sizeof(name), "sf_mbuf_%u", s);
 		a->pools[s] = rte_pktmbuf_pool_create(name, a->conf.limits.mbufs,
-				a->conf.limits.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+				a->conf.limits.mbuf_cache, 0, buf_size, (int)s);
 		if (a->pools[s] == NULL) {
 			SF_LOG(app, ERR, "mbuf pool of %u on socket %u: %s (limits.mbufs; more memory: -m)",
 					a->conf.limits.mbufs, s, rte_strerror(rte_errno));
