@@ -321,12 +321,95 @@ cookie_mac_lanes(struct cookie_stage *s, unsigned int o, const unsigned int lane
 	}
 }
 
+#if defined(RTE_ARCH_X86_64) && (defined(__GNUC__) || defined(__clang__))
+/*
+ * The same four lanes in the four 64-bit lanes of an AVX2 register: one
+ * instruction does the work of four. AVX2 has no 64-bit rotate: rotations by 32
+ * and 16 are shuffles, the others two shifts and an or. Chosen at run time
+ * (cookie_avx2), so the build needs no -mavx2; results are bit-identical to the
+ * scalar lanes (the unit tests pin the cookie format with a fixed key).
+ */
+#include <immintrin.h>
+
+static bool cookie_avx2;
+
+RTE_INIT(cookie_simd_init)
+{
+	__builtin_cpu_init();
+	cookie_avx2 = __builtin_cpu_supports("avx2");
+}
+
+#define COOKIE_V_ROTL(x, b) \
+	_mm256_or_si256(_mm256_slli_epi64((x), (b)), _mm256_srli_epi64((x), 64 - (b)))
+#define COOKIE_V_ROTL32(x) _mm256_shuffle_epi32((x), 0xb1)
+#define COOKIE_V_ROTL16(x) _mm256_shuffle_epi8((x), rot16)
+
+#define COOKIE_V_SIPROUND(v0, v1, v2, v3) do { \
+	v0 = _mm256_add_epi64(v0, v1); v1 = COOKIE_V_ROTL(v1, 13); v1 = _mm256_xor_si256(v1, v0); \
+	v0 = COOKIE_V_ROTL32(v0); \
+	v2 = _mm256_add_epi64(v2, v3); v3 = COOKIE_V_ROTL16(v3); v3 = _mm256_xor_si256(v3, v2); \
+	v0 = _mm256_add_epi64(v0, v3); v3 = COOKIE_V_ROTL(v3, 21); v3 = _mm256_xor_si256(v3, v0); \
+	v2 = _mm256_add_epi64(v2, v1); v1 = COOKIE_V_ROTL(v1, 17); v1 = _mm256_xor_si256(v1, v2); \
+	v2 = COOKIE_V_ROTL32(v2); \
+} while (0)
+
+/* MACs of messages [0, nb) four at a time; @return how many were done (a multiple of 4). */
+__attribute__((target("avx2"))) static unsigned int
+cookie_mac_avx2(struct cookie_stage *s, unsigned int nb)
+{
+	/* Byte shuffle rotating each 64-bit lane left by 16 bits. */
+	const __m256i rot16 = _mm256_setr_epi8(6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13,
+			6, 7, 0, 1, 2, 3, 4, 5, 14, 15, 8, 9, 10, 11, 12, 13);
+	const __m256i c0 = _mm256_set1_epi64x((long long)COOKIE_SIP_C0);
+	const __m256i c1 = _mm256_set1_epi64x((long long)COOKIE_SIP_C1);
+	const __m256i c2 = _mm256_set1_epi64x((long long)COOKIE_SIP_C2);
+	const __m256i c3 = _mm256_set1_epi64x((long long)COOKIE_SIP_C3);
+	const __m256i ff = _mm256_set1_epi64x(0xff);
+	unsigned int i;
+
+	for (i = 0; i + 4 <= nb; i += 4) {
+		__m256i k0 = _mm256_loadu_si256((const __m256i *)&s->k0[i]);
+		__m256i k1 = _mm256_loadu_si256((const __m256i *)&s->k1[i]);
+		__m256i w0 = _mm256_loadu_si256((const __m256i *)&s->w0[i]);
+		__m256i w1 = _mm256_loadu_si256((const __m256i *)&s->w1[i]);
+		__m256i w2 = _mm256_loadu_si256((const __m256i *)&s->w2[i]);
+		__m256i v0 = _mm256_xor_si256(k0, c0), v1 = _mm256_xor_si256(k1, c1);
+		__m256i v2 = _mm256_xor_si256(k0, c2), v3 = _mm256_xor_si256(_mm256_xor_si256(k1, c3), w0);
+
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		v0 = _mm256_xor_si256(v0, w0);
+		v3 = _mm256_xor_si256(v3, w1);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		v0 = _mm256_xor_si256(v0, w1);
+		v3 = _mm256_xor_si256(v3, w2);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		v0 = _mm256_xor_si256(v0, w2);
+		v2 = _mm256_xor_si256(v2, ff);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		COOKIE_V_SIPROUND(v0, v1, v2, v3);
+		_mm256_storeu_si256((__m256i *)&s->h[i],
+				_mm256_xor_si256(_mm256_xor_si256(v0, v1), _mm256_xor_si256(v2, v3)));
+	}
+	return i;
+}
+#define COOKIE_HAVE_AVX2 1
+#endif
+
 /* MACs of the @p nb staged messages: four lanes at a time, then the rest. */
 static __rte_always_inline void
 cookie_mac_stage(struct cookie_stage *s, unsigned int nb)
 {
 	unsigned int i = 0;
 
+#ifdef COOKIE_HAVE_AVX2
+	if (likely(cookie_avx2))
+		i = cookie_mac_avx2(s, nb);
+#endif
 	for (; i + COOKIE_LANES <= nb; i += COOKIE_LANES)
 		cookie_mac_lanes(s, i, COOKIE_LANES);
 	if (i + 2 <= nb) {
