@@ -117,9 +117,9 @@ nsx sfkf "$sf" --lcores "0,1@$(( 1 % $(nproc) ))" --no-huge -m 1024 --no-pci \
 	>"$work/sf.log" 2>&1 </dev/null &
 sf_pid=   # ip netns exec may fork: synfront's pid is found in the namespace below
 for _ in $(seq 1 60); do
+	sleep 0.5   # first: the process may not be in the namespace yet
 	grep -q "ready:" "$work/sf.log" 2>/dev/null && break
 	[ -n "$(ip netns pids sfkf)" ] || { cat "$work/sf.log" >&2; echo "bench-kernel.sh: synfront died" >&2; exit 1; }
-	sleep 0.5
 done
 grep -q "ready:" "$work/sf.log" || { cat "$work/sf.log" >&2; exit 1; }
 for p in $(ip netns pids sfkf); do
