@@ -22,8 +22,6 @@
 #include "app.h"
 #include "sf_log.h"
 
-extern int sf_app_logtype;
-
 /* ------------------------------------------------------------- helpers */
 
 static json_t *ipv4_port(uint32_t addr, uint16_t port)

@@ -24,8 +24,6 @@
 #include "app.h"
 #include "sf_log.h"
 
-extern int sf_app_logtype;
-
 static struct app *tel_app;
 
 /* ------------------------------------------------------------ telemetry */

@@ -22,8 +22,6 @@
 #include "sf_timerwheel_dp.h"
 #include "worker.h"
 
-extern int sf_app_logtype;
-
 volatile bool sf_worker_quit;
 
 static void tx_drop_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata)

@@ -84,6 +84,9 @@ struct sf_worker {
 	uint64_t neigh_period;                /**< TSC between neighbour table ageing passes */
 } __rte_cache_aligned;
 
+/** The application's logtype, synfront.app (registered in main.c). */
+extern int sf_app_logtype;
+
 /** Set by the main lcore to stop every worker. */
 extern volatile bool sf_worker_quit;
 

@@ -8,6 +8,7 @@
 
 #include "sf_log.h"
 #include "sf_splice_dp.h"
+#include "splice_private.h"
 
 RTE_LOG_REGISTER(sf_splice_logtype, synfront.splice, INFO);
 

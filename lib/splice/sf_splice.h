@@ -202,7 +202,7 @@ uint32_t sf_splice_snapshot(const struct sf_splice *sp, const struct sf_splice_c
  */
 void sf_splice_apply(struct sf_splice *sp, const struct sf_conf *conf);
 
-/** Per-backend counters, for the control plane (summed over workers by the reader). */
+/** sf_conn.backend of a connection whose backend was removed from the configuration. */
 #define SF_SPLICE_BACKEND_NONE 0xffff
 
 /** Run the connection timers that are due (retransmits, timeouts). */

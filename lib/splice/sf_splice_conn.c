@@ -54,9 +54,9 @@
 #include "sf_log.h"
 #include "sf_pkt_dp.h"
 #include "sf_splice_dp.h"
+#include "splice_private.h"
 #include "sf_timerwheel_dp.h"
 
-extern int sf_splice_logtype;
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
@@ -71,12 +71,6 @@ extern int sf_splice_logtype;
 static inline void stat(struct sf_splice *sp, enum sf_stat_id id)
 {
 	sf_stats_inc(sp->st, id);
-}
-
-static inline void drop(struct sf_splice *sp, struct rte_mbuf *m, enum sf_stat_id why)
-{
-	sf_stats_inc(sp->st, why);
-	rte_pktmbuf_free(m);
 }
 
 static inline uint32_t now_tick(const struct sf_splice *sp)

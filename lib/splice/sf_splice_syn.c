@@ -30,15 +30,10 @@
 
 #include "sf_pkt_dp.h"
 #include "sf_splice_dp.h"
+#include "splice_private.h"
 
 /* Window offered in SYN-ACKs: segments with SYN are never scaled (RFC 7323 2.2). */
 #define SF_SPLICE_SYN_WINDOW 65535
-
-static inline void drop(struct sf_splice *sp, struct rte_mbuf *m, enum sf_stat_id why)
-{
-	sf_stats_inc(sp->st, why);
-	rte_pktmbuf_free(m);
-}
 
 /* Trim the mbuf to @p len bytes of a single segment. */
 static inline void set_len(struct rte_mbuf *m, uint32_t len)
